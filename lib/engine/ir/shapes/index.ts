@@ -1,0 +1,4 @@
+/** Registers every op's shape inference (side-effect imports). */
+import './elementwise.js';
+import './reduce.js';
+import './tensor-ops.js';
