@@ -1,0 +1,64 @@
+/**
+ * Reliability of teacher pseudo-labels from the metric space (stvm-method.md row 7).
+ * Inputs are the cosine similarities between each location's embedding and each proxy, in
+ * location-major layout S ∈ [P, C] (P = N·h·w locations; float32 in [−1, 1]),
+ * S[i,c] = s(e_i, p_c), and the teacher pseudo-labels ŷ ∈ [P] (uint8, 255 = none).
+ * Output r ∈ [P] in [0, 1] (0 where ŷ = 255).
+ *   proxy-posterior: r_i = exp(β s_{i,ŷ}) / Σ_c exp(β s_{i,c})
+ *   clipped-cosine:  r_i = max(0, s_{i,ŷ})
+ *   hard-agreement:  r_i = 1[argmax_c s_{i,c} = ŷ_i]
+ */
+export type ReliabilityVariant = 'proxy-posterior' | 'clipped-cosine' | 'hard-agreement';
+
+export function reliability(sim: Float32Array, labels: Uint8Array, c: number, variant: ReliabilityVariant, beta: number): Float32Array {
+  const p = labels.length;
+  if (sim.length !== p * c) throw new Error(`reliability: similarities hold ${sim.length} values, expected P·C = ${p}·${c}`);
+  const r = new Float32Array(p);
+  for (let i = 0; i < p; i++) {
+    const y = labels[i]!;
+    if (y === 255) continue;
+    if (y >= c) throw new Error(`reliability: pseudo-label ${y} at location ${i} is not a class (C = ${c})`);
+    const row = i * c;
+    const sy = sim[row + y]!;
+    if (variant === 'clipped-cosine') {
+      r[i] = Math.max(0, sy);
+      continue;
+    }
+    let mx = -Infinity;
+    let best = 0;
+    for (let k = 0; k < c; k++) {
+      const v = sim[row + k]!;
+      if (v > mx) { mx = v; best = k; }
+    }
+    if (variant === 'hard-agreement') {
+      r[i] = best === y ? 1 : 0;
+      continue;
+    }
+    let z = 0;
+    for (let k = 0; k < c; k++) z += Math.exp(beta * (sim[row + k]! - mx));
+    r[i] = Math.exp(beta * (sy - mx)) / z;
+  }
+  return r;
+}
+
+/** Teacher softmax confidence q_i = max_c softmax(z_i)_c over logits Z ∈ [N, C, H, W] (DACS-style weights). */
+export function softmaxConfidence(logits: Float32Array, n: number, c: number, hw: number): { conf: Float32Array; argmax: Uint8Array } {
+  const conf = new Float32Array(n * hw);
+  const argmax = new Uint8Array(n * hw);
+  for (let b = 0; b < n; b++) {
+    const base = b * c * hw;
+    for (let p = 0; p < hw; p++) {
+      let mx = -Infinity;
+      let best = 0;
+      for (let k = 0; k < c; k++) {
+        const v = logits[base + k * hw + p]!;
+        if (v > mx) { mx = v; best = k; }
+      }
+      let z = 0;
+      for (let k = 0; k < c; k++) z += Math.exp(logits[base + k * hw + p]! - mx);
+      conf[b * hw + p] = 1 / z;
+      argmax[b * hw + p] = best;
+    }
+  }
+  return { conf, argmax };
+}
