@@ -6,10 +6,11 @@ import * as ort from 'onnxruntime-node';
 import type { Graph } from '../ir/graph.js';
 import type { TensorData } from '../ir/tensor.js';
 import { encodeModel } from '../onnx/encode.js';
+import { lowerTrainingBatchNorm } from '../ir/lower-batchnorm.js';
 import { fromOrt, toOrt } from './ort-tensor.js';
 
 export async function runGraph(graph: Graph, feeds: Record<string, TensorData>, fetches?: string[], opts: { threads?: number } = {}): Promise<Record<string, TensorData>> {
-  const bytes = encodeModel(graph);
+  const bytes = encodeModel(lowerTrainingBatchNorm(graph));
   const session = await ort.InferenceSession.create(bytes, {
     executionProviders: ['cpu'],
     intraOpNumThreads: opts.threads ?? 0,

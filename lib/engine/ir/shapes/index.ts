@@ -2,3 +2,6 @@
 import './elementwise.js';
 import './reduce.js';
 import './tensor-ops.js';
+import './misc.js';
+import './nn-pool.js';
+import './nn-linear.js';

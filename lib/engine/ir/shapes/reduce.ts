@@ -30,15 +30,18 @@ registerShape('ReduceSum', (ctx) => {
   return [{ dtype: need(ctx, 0).dtype, shape: reduced(ctx, axes) }];
 });
 
-registerShape(['ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceL2', 'ReduceProd', 'ReduceLogSumExp', 'ReduceSumSquare', 'ReduceL1'], (ctx) => [
-  { dtype: need(ctx, 0).dtype, shape: reduced(ctx, attrInts(ctx.node, 'axes', undefined)) },
-]);
+// Opset 17 gives these axes as an attribute; opset 18 as an optional input (accepted too, constant).
+registerShape(['ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceL2', 'ReduceProd', 'ReduceLogSumExp', 'ReduceSumSquare', 'ReduceL1'], (ctx) => {
+  const axes = ctx.inputs[1] !== undefined ? toNumbers(needConst(ctx, 1, 'axes')) : attrInts(ctx.node, 'axes', undefined);
+  return [{ dtype: need(ctx, 0).dtype, shape: reduced(ctx, axes) }];
+});
 
 registerShape(['ArgMax', 'ArgMin'], (ctx) => {
   const x = need(ctx, 0);
   const r = x.shape.length;
   let axis = attrInt(ctx.node, 'axis', 0);
   if (axis < 0) axis += r;
+  if (axis < 0 || axis >= r) throw new ShapeError(ctx.node, `axis ${attrInt(ctx.node, 'axis', 0)} is out of range for rank ${r}`);
   const keep = attrInt(ctx.node, 'keepdims', 1) === 1;
   const shape = x.shape.flatMap((d, i) => (i === axis ? (keep ? [1] : []) : [d]));
   return [{ dtype: 'int64', shape }];

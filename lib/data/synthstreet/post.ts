@@ -1,0 +1,128 @@
+/**
+ * Camera post-processing of SynthStreet frames, on float RGB HWC in [0, 1]: low-resolution
+ * capture (box downsample + bilinear upsample), Gaussian blur, sensor noise, JPEG-like
+ * artefacts, and the final rounding to uint8. Every step is a no-op at severity 0.
+ */
+import { Rng } from '../rng.js';
+import { jpegArtefacts } from './jpeg.js';
+import type { StyleKnobs } from './styles.js';
+
+/** Box-downsample by `k` (area average of pixel centres) and bilinear-upsample back, in place. */
+export function lowResolution(rgb: Float32Array, w: number, h: number, k: number): void {
+  if (k <= 1.05) return;
+  const w2 = Math.max(1, Math.round(w / k)), h2 = Math.max(1, Math.round(h / k));
+  const small = new Float32Array(w2 * h2 * 3), cnt = new Float32Array(w2 * h2);
+  for (let y = 0; y < h; y++) {
+    const sy = Math.min(h2 - 1, Math.floor(((y + 0.5) * h2) / h));
+    for (let x = 0; x < w; x++) {
+      const sx = Math.min(w2 - 1, Math.floor(((x + 0.5) * w2) / w));
+      const j = sy * w2 + sx, i = y * w + x;
+      small[3 * j] += rgb[3 * i]!; small[3 * j + 1] += rgb[3 * i + 1]!; small[3 * j + 2] += rgb[3 * i + 2]!;
+      cnt[j] += 1;
+    }
+  }
+  for (let j = 0; j < w2 * h2; j++) {
+    const c = cnt[j]! || 1;
+    small[3 * j] /= c; small[3 * j + 1] /= c; small[3 * j + 2] /= c;
+  }
+  for (let y = 0; y < h; y++) {
+    let fy = ((y + 0.5) * h2) / h - 0.5;
+    if (fy < 0) fy = 0;
+    const y0 = Math.min(h2 - 1, Math.floor(fy)), y1 = Math.min(h2 - 1, y0 + 1), ty = fy - y0;
+    for (let x = 0; x < w; x++) {
+      let fx = ((x + 0.5) * w2) / w - 0.5;
+      if (fx < 0) fx = 0;
+      const x0 = Math.min(w2 - 1, Math.floor(fx)), x1 = Math.min(w2 - 1, x0 + 1), tx = fx - x0;
+      const i = y * w + x;
+      for (let c = 0; c < 3; c++) {
+        const a = small[(y0 * w2 + x0) * 3 + c]!, b = small[(y0 * w2 + x1) * 3 + c]!;
+        const d = small[(y1 * w2 + x0) * 3 + c]!, e = small[(y1 * w2 + x1) * 3 + c]!;
+        const top = a + (b - a) * tx, bot = d + (e - d) * tx;
+        rgb[3 * i + c] = top + (bot - top) * ty;
+      }
+    }
+  }
+}
+
+/** Separable Gaussian blur (σ in pixels, radius ⌈3σ⌉, edges clamped), in place. */
+export function gaussianBlurRGB(rgb: Float32Array, w: number, h: number, sigma: number): void {
+  if (sigma < 0.2) return;
+  const rad = Math.ceil(3 * sigma);
+  const ker = new Float32Array(2 * rad + 1);
+  let s = 0;
+  for (let i = -rad; i <= rad; i++) { ker[i + rad] = Math.exp(-(i * i) / (2 * sigma * sigma)); s += ker[i + rad]!; }
+  for (let i = 0; i < ker.length; i++) ker[i] /= s;
+  const tmp = new Float32Array(rgb.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let r = 0, g = 0, b = 0;
+      for (let k = -rad; k <= rad; k++) {
+        const xx = x + k < 0 ? 0 : x + k >= w ? w - 1 : x + k;
+        const j = 3 * (y * w + xx), kw = ker[k + rad]!;
+        r += rgb[j]! * kw; g += rgb[j + 1]! * kw; b += rgb[j + 2]! * kw;
+      }
+      const i = 3 * (y * w + x);
+      tmp[i] = r; tmp[i + 1] = g; tmp[i + 2] = b;
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let r = 0, g = 0, b = 0;
+      for (let k = -rad; k <= rad; k++) {
+        const yy = y + k < 0 ? 0 : y + k >= h ? h - 1 : y + k;
+        const j = 3 * (yy * w + x), kw = ker[k + rad]!;
+        r += tmp[j]! * kw; g += tmp[j + 1]! * kw; b += tmp[j + 2]! * kw;
+      }
+      const i = 3 * (y * w + x);
+      rgb[i] = r; rgb[i + 1] = g; rgb[i + 2] = b;
+    }
+  }
+}
+
+/**
+ * Sensor noise: σ(I) = s·(0.02 + 0.04·√I) per pixel; 70 % of the variance shared by the three
+ * channels (luma), 30 % independent (chroma). In place; `rng` supplies the normals.
+ */
+export function sensorNoise(rgb: Float32Array, s: number, rng: Rng): void {
+  if (s <= 0) return;
+  const n = rgb.length / 3;
+  const a = Math.sqrt(0.7), b = Math.sqrt(0.3);
+  for (let i = 0; i < n; i++) {
+    const lum = Math.max(0, 0.299 * rgb[3 * i]! + 0.587 * rgb[3 * i + 1]! + 0.114 * rgb[3 * i + 2]!);
+    const sd = s * (0.02 + 0.04 * Math.sqrt(lum));
+    const l = approxNormal(rng) * a;
+    rgb[3 * i] += sd * (l + b * approxNormal(rng));
+    rgb[3 * i + 1] += sd * (l + b * approxNormal(rng));
+    rgb[3 * i + 2] += sd * (l + b * approxNormal(rng));
+  }
+}
+
+/**
+ * A fast approximately standard normal value: the Irwin–Hall sum of four 16-bit uniforms,
+ * centred and scaled to unit variance ((Σu − 2)·√3), from two 32-bit draws. Tails end at ±3.46;
+ * good enough for sensor noise, 5× cheaper than Box–Muller.
+ */
+function approxNormal(rng: Rng): number {
+  const a = rng.nextU32(), b = rng.nextU32();
+  const sum = (a & 0xffff) + (a >>> 16) + (b & 0xffff) + (b >>> 16);
+  return (sum / 65536 - 2) * 1.7320508075688772;
+}
+
+/** Round float RGB in [0, 1] to uint8 (clamped). */
+export function toUint8(rgb: Float32Array): Uint8Array {
+  const out = new Uint8Array(rgb.length);
+  for (let i = 0; i < rgb.length; i++) {
+    const v = rgb[i]! * 255 + 0.5;
+    out[i] = v <= 0 ? 0 : v >= 255 ? 255 : v | 0;
+  }
+  return out;
+}
+
+/** All camera effects of a style, in capture order: lowres → blur → noise → JPEG. */
+export function postProcess(rgb: Float32Array, w: number, h: number, knobs: StyleKnobs, rng: Rng): Uint8Array {
+  lowResolution(rgb, w, h, 1 + 2.5 * knobs.lowres);
+  gaussianBlurRGB(rgb, w, h, 1.6 * knobs.blur);
+  sensorNoise(rgb, knobs.noise, rng);
+  jpegArtefacts(rgb, w, h, knobs.jpeg);
+  return toUint8(rgb);
+}

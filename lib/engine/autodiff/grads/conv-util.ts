@@ -1,0 +1,137 @@
+/**
+ * 2-D convolution (NCHW) backward pieces. Notation: X[N,C,H,W], W[M,C/group,kh,kw],
+ * dY[N,M,Ho,Wo], stride s, dilation d, pads pt,pl (begin) and pb,pr (end),
+ * Ho = floor((H+pt+pb−d(kh−1)−1)/s)+1 (same for the width).
+ *
+ * - dX, stride 1: Conv(dY, flip180(W) with in/out channels swapped), same dilation,
+ *   pads d(k−1)−p_begin / d(k−1)−p_end (when all are >= 0).
+ * - dX, otherwise: ConvTranspose(dY, W) with the forward strides/dilations/pads and
+ *   output_padding = H+pt+pb−(Ho−1)s−d(kh−1)−1 (always in [0, s−1]).
+ * - dW, 1×1 kernel, stride 1, no pads: one Gemm  dW[M,C] = dY[M,N·H·W] · X[C,N·H·W]ᵀ.
+ * - dW, "taps": Xp = Pad(Transpose(X,[1,0,2,3])); per kernel tap (i,j)
+ *   S = Slice(Xp, start (i·d, j·d), step s) → [C,N·Ho·Wo], T = Gemm(dYᵀ, S, transB) → [M,C];
+ *   dW = Reshape(Concat_k T, [M,C,kh,kw]).
+ * - depthwise (group == C == M): per tap ReduceSum(Slice(Xp)·dY, [0,2,3]), concatenated.
+ */
+import type { GraphBuilder } from '../../ir/builder.js';
+import type { Node } from '../../ir/graph.js';
+import { convAttrs, convOutSize } from '../../ir/shapes/nn-linear.js';
+import { flip, reshape, slice, transpose, UnsupportedGradError } from './nn-util.js';
+
+export interface Conv2d {
+  n: number; c: number; h: number; w: number; m: number; kh: number; kw: number;
+  ho: number; wo: number;
+  s: [number, number]; d: [number, number];
+  /** [top, left, bottom, right] as in the ONNX pads attribute. */
+  pads: [number, number, number, number];
+  depthwise: boolean;
+}
+
+/** Resolves and validates a Conv node for the 2-D gradient (group 1 or depthwise only). */
+export function conv2d(g: GraphBuilder, node: Node): Conv2d {
+  const xs = g.shape(node.inputs[0]!);
+  const ws = g.shape(node.inputs[1]!);
+  if (xs.length !== 4) throw new UnsupportedGradError(node, `only 2-D convolutions (NCHW) are supported, input is [${xs.join(',')}]`);
+  const [n, c, h, w] = xs as [number, number, number, number];
+  const [m, , kh, kw] = ws as [number, number, number, number];
+  const a = convAttrs(node, 2, [kh, kw]);
+  const depthwise = a.group !== 1 && a.group === c && m === c;
+  if (a.group !== 1 && !depthwise) {
+    throw new UnsupportedGradError(node, `group=${a.group} is not supported (only 1, or depthwise with group == C == M; here C=${c}, M=${m})`);
+  }
+  const [sh, sw] = a.strides as [number, number];
+  const [dh, dw] = a.dilations as [number, number];
+  const pads = a.pads as [number, number, number, number];
+  return {
+    n, c, h, w, m, kh, kw, s: [sh, sw], d: [dh, dw], pads, depthwise,
+    ho: convOutSize(h, kh, sh, dh, pads[0], pads[2]),
+    wo: convOutSize(w, kw, sw, dw, pads[1], pads[3]),
+  };
+}
+
+function convAttrsOut(p: Conv2d, pads: readonly number[]): Record<string, number | number[]> {
+  const at: Record<string, number | number[]> = {};
+  if (p.d[0] !== 1 || p.d[1] !== 1) at['dilations'] = [...p.d];
+  if (pads.some((v) => v !== 0)) at['pads'] = [...pads];
+  if (p.depthwise) at['group'] = p.c;
+  return at;
+}
+
+/** dX of a 2-D convolution. */
+export function convInputGrad(g: GraphBuilder, p: Conv2d, dy: string, w: string): string {
+  const ext = [p.d[0] * (p.kh - 1), p.d[1] * (p.kw - 1)];
+  const fpads = [ext[0]! - p.pads[0], ext[1]! - p.pads[1], ext[0]! - p.pads[2], ext[1]! - p.pads[3]];
+  if (p.s[0] === 1 && p.s[1] === 1 && fpads.every((v) => v >= 0)) {
+    let wf = flip(g, w, [2, 3]);
+    if (!p.depthwise) wf = transpose(g, wf, [1, 0, 2, 3]);
+    return g.op1('Conv', [dy, wf], convAttrsOut(p, fpads));
+  }
+  const opad = [
+    p.h + p.pads[0] + p.pads[2] - (p.ho - 1) * p.s[0] - ext[0]! - 1,
+    p.w + p.pads[1] + p.pads[3] - (p.wo - 1) * p.s[1] - ext[1]! - 1,
+  ];
+  const at = convAttrsOut(p, p.pads);
+  if (p.s[0] !== 1 || p.s[1] !== 1) at['strides'] = [...p.s];
+  if (opad.some((v) => v !== 0)) at['output_padding'] = opad;
+  return g.op1('ConvTranspose', [dy, w], at);
+}
+
+/** Channel-major view [C, N, ...] of an NCHW tensor (a Reshape when N = 1). */
+function channelMajor(g: GraphBuilder, x: string): string {
+  const [n, c, h, w] = g.shape(x) as [number, number, number, number];
+  return n === 1 ? reshape(g, x, [c, 1, h, w]) : transpose(g, x, [1, 0, 2, 3]);
+}
+
+/** Pads the spatial axes of a 4-D tensor by [top, left, bottom, right] (no node when all 0). */
+function padSpatial(g: GraphBuilder, x: string, pads: readonly number[]): string {
+  if (pads.every((v) => v === 0)) return x;
+  return g.op1('Pad', [x, g.constI64([0, 0, pads[0]!, pads[1]!, 0, 0, pads[2]!, pads[3]!])]);
+}
+
+/** Bottom/right pads actually read by some window (rows past the last window are not needed). */
+function usedPads(p: Conv2d): number[] {
+  const needH = (p.ho - 1) * p.s[0] + p.d[0] * (p.kh - 1) + 1 - p.h - p.pads[0];
+  const needW = (p.wo - 1) * p.s[1] + p.d[1] * (p.kw - 1) + 1 - p.w - p.pads[1];
+  return [p.pads[0], p.pads[1], Math.max(0, Math.min(p.pads[2], needH)), Math.max(0, Math.min(p.pads[3], needW))];
+}
+
+/** The strided window of tap (i, j) on the spatial axes of a padded tensor. */
+function tap(g: GraphBuilder, p: Conv2d, xp: string, i: number, j: number): string {
+  const r0 = i * p.d[0];
+  const c0 = j * p.d[1];
+  const sh = g.shape(xp);
+  const full = r0 === 0 && c0 === 0 && p.s[0] === 1 && p.s[1] === 1 && sh[2] === p.ho && sh[3] === p.wo;
+  if (full) return xp;
+  return slice(g, xp, [r0, c0], [r0 + (p.ho - 1) * p.s[0] + 1, c0 + (p.wo - 1) * p.s[1] + 1], [2, 3], [...p.s]);
+}
+
+/** dW of a 2-D convolution. */
+export function convWeightGrad(g: GraphBuilder, p: Conv2d, x: string, dy: string): string {
+  if (p.depthwise) return depthwiseWeightGrad(g, p, x, dy);
+  const P = p.n * p.ho * p.wo;
+  const dyt = reshape(g, channelMajor(g, dy), [p.m, P]);
+  const xp = padSpatial(g, channelMajor(g, x), usedPads(p));
+  const taps: string[] = [];
+  for (let i = 0; i < p.kh; i++) {
+    for (let j = 0; j < p.kw; j++) {
+      const s = reshape(g, tap(g, p, xp, i, j), [p.c, P]);
+      taps.push(g.op1('Gemm', [dyt, s], { transB: 1 }));
+    }
+  }
+  if (taps.length === 1) return reshape(g, taps[0]!, [p.m, p.c, 1, 1]);
+  const cat = g.op1('Concat', taps.map((t) => reshape(g, t, [p.m, p.c, 1])), { axis: 2 });
+  return reshape(g, cat, [p.m, p.c, p.kh, p.kw]);
+}
+
+function depthwiseWeightGrad(g: GraphBuilder, p: Conv2d, x: string, dy: string): string {
+  const xp = padSpatial(g, x, usedPads(p));
+  const axes = g.constI64([0, 2, 3]);
+  const taps: string[] = [];
+  for (let i = 0; i < p.kh; i++) {
+    for (let j = 0; j < p.kw; j++) {
+      taps.push(g.op1('ReduceSum', [g.op1('Mul', [tap(g, p, xp, i, j), dy]), axes], { keepdims: 1 }));
+    }
+  }
+  const cat = taps.length === 1 ? taps[0]! : g.op1('Concat', taps, { axis: 3 });
+  return reshape(g, cat, [p.c, 1, p.kh, p.kw]);
+}

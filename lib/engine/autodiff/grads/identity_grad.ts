@@ -1,0 +1,4 @@
+/** Identity: dX = dY. */
+import { registerGrad } from '../registry.js';
+
+registerGrad('Identity', ({ dy }) => [dy[0]]);

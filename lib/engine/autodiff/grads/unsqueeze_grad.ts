@@ -1,0 +1,5 @@
+/** Unsqueeze: dX = Reshape(dY, shape(X)); the axes input has no gradient. */
+import { registerGrad } from '../registry.js';
+import { reshapeTo } from '../ew-grad-util.js';
+
+registerGrad('Unsqueeze', ({ g, node, dy }) => [reshapeTo(g, dy[0]!, g.shape(node.inputs[0]!)), undefined]);

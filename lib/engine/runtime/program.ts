@@ -1,0 +1,15 @@
+/** A compiled graph in the form the runtime ships to its worker: encoded ONNX bytes + signature. */
+import type { CompiledGraph, GraphSignature } from '../compile/signature.js';
+import { encodeModel } from '../onnx/encode.js';
+
+export interface Program {
+  /** Cache key: one session per key (a graph at one input shape). */
+  readonly key: string;
+  /** The ONNX ModelProto bytes. */
+  readonly model: Uint8Array;
+  readonly signature: GraphSignature;
+}
+
+export function toProgram(key: string, compiled: CompiledGraph): Program {
+  return { key, model: encodeModel(compiled.graph), signature: compiled.signature };
+}

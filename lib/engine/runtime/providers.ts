@@ -1,0 +1,66 @@
+/**
+ * Execution providers and the fallback policy. A requested provider is probed once (a tiny
+ * session is created with it); when it cannot start, the policy decides: 'error' (default)
+ * throws ProviderUnavailableError, 'cpu' falls back to the CPU provider and says so through
+ * the log ("provider webgpu unavailable (reason); falling back to cpu"). Never silent.
+ */
+import * as ort from 'onnxruntime-node';
+import { GraphBuilder } from '../ir/builder.js';
+import { encodeModel } from '../onnx/encode.js';
+import { ProviderUnavailableError } from './errors.js';
+
+export type ExecutionProvider = 'cpu' | 'webgpu' | 'cuda';
+export const PROVIDERS: readonly ExecutionProvider[] = ['cpu', 'webgpu', 'cuda'];
+
+export type ProviderFallback = 'error' | 'cpu';
+
+export interface ProviderChoice {
+  /** The provider actually used. */
+  readonly provider: ExecutionProvider;
+  /** Set when the requested provider could not start and the CPU is used instead. */
+  readonly fallbackReason?: string;
+}
+
+/** ORT session options for a provider (nodes the provider lacks run on the CPU provider). */
+export function sessionOptions(provider: ExecutionProvider, threads = 0): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: provider === 'cpu' ? ['cpu'] : [provider, 'cpu'],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  };
+}
+
+let probeModel: Uint8Array | undefined;
+function tinyModel(): Uint8Array {
+  if (probeModel === undefined) {
+    const g = new GraphBuilder('provider_probe');
+    const x = g.input('x', 'float32', [1]);
+    g.output(g.op1('Relu', [x]));
+    probeModel = encodeModel(g.graph);
+  }
+  return probeModel;
+}
+
+function oneLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.replace(/\s+/g, ' ').trim().slice(0, 400);
+}
+
+/** Probes `requested` and applies the fallback policy. */
+export async function chooseProvider(requested: ExecutionProvider, fallback: ProviderFallback, log: (msg: string) => void, threads = 0): Promise<ProviderChoice> {
+  if (!PROVIDERS.includes(requested)) throw new Error(`unknown execution provider '${String(requested)}' (expected one of ${PROVIDERS.join(', ')})`);
+  if (fallback !== 'error' && fallback !== 'cpu') throw new Error(`unknown provider fallback '${String(fallback)}' (expected 'error' or 'cpu')`);
+  if (requested === 'cpu') return { provider: 'cpu' };
+  try {
+    const s = await ort.InferenceSession.create(tinyModel(), { ...sessionOptions(requested, threads), executionProviders: [requested] });
+    await s.release();
+    return { provider: requested };
+  } catch (e) {
+    const reason = oneLine(e);
+    if (fallback === 'error') throw new ProviderUnavailableError(requested, reason);
+    log(`provider ${requested} unavailable (${reason}); falling back to cpu`);
+    return { provider: 'cpu', fallbackReason: reason };
+  }
+}
