@@ -25,7 +25,10 @@ describe('STvM pieces', () => {
         const p = g.input('P', 'float32', fx.proxies.shape);
         const y = g.initializer('Y', tensor('float32', fx.onehot.shape, fx.onehot.data));
         const v = g.initializer('V', tensor('float32', fx.valid.shape, fx.valid.data));
-        const { loss } = proxyAnchorLoss(g, e, p, y, v, c.alpha, c.delta);
+        // the metric head L2-normalises its output in-graph; pytorch-metric-learning normalises
+        // inside the loss: both put the normalisation's Jacobian into dL/dE
+        const norm = g.op1('Sqrt', [g.op1('ReduceSumSquare', [e], { axes: [1], keepdims: 1 })]);
+        const { loss } = proxyAnchorLoss(g, g.op1('Div', [e, norm]), p, y, v, c.alpha, c.delta);
         const grads = backward(g, loss, [e, p]);
         g.output(loss);
         g.output(grads.get(e)!);
