@@ -32,7 +32,7 @@ const SEPARATE_DIR = path.resolve(process.cwd(), 'test/fixtures/nn-pool');
 
 /**
  * Runs a graph with onnxruntime's graph optimisations disabled: with them (even with value_info
- * declared) it re-infers the ceil_mode pool's wrong ONNX shape and refuses the graph.
+ * declared) it re-infers the wrong ONNX shape of such a pool or Resize and refuses the graph.
  */
 async function runUnoptimized(graph: Graph, feeds: Record<string, TensorData>): Promise<Record<string, TensorData>> {
   const s = await ort.InferenceSession.create(encodeModel(graph), { executionProviders: ['cpu'], logSeverityLevel: 3, graphOptimizationLevel: 'disabled' });
@@ -151,21 +151,22 @@ describe('Dropout in training mode', () => {
     });
   }
 
-  it('training_mode fed at run time: scaled mask when true, identity when false', async () => {
+  it('training_mode and ratio fed at run time: scaled mask when true, identity when false', async () => {
     const g = new GraphBuilder('dropout_dyn');
     const xi = g.input('x', 'float32', shape);
     const tm = g.input('tm', 'bool', []);
-    const [y, mask] = g.op('Dropout', [xi, g.constF32(0.5), tm], {}, { outputs: 2 });
+    const ratio = g.input('r', 'float32', []);
+    const [y, mask] = g.op('Dropout', [xi, ratio, tm], {}, { outputs: 2 });
     const loss = g.op1('ReduceSum', [g.op1('Mul', [y!, g.constant(tensor('float32', shape, G))])], { keepdims: 0 });
     const dx = backward(g, loss, [xi]).get(xi)!;
     g.output(mask!);
     g.output(dx);
     for (const t of [true, false]) {
-      const r = await runGraph(g.graph, { x, tm: tensor('bool', [], [t ? 1 : 0]) });
+      const r = await runGraph(g.graph, { x, tm: tensor('bool', [], [t ? 1 : 0]), r: tensor('float32', [], [0.25]) });
       const m = r[mask!]!.data as Uint8Array;
       const d = r[dx]!.data as Float32Array;
       for (let i = 0; i < n; i++) {
-        const want = t ? (G[i]! * (m[i] ? 1 : 0)) / 0.5 : G[i]!;
+        const want = t ? (G[i]! * (m[i] ? 1 : 0)) / 0.75 : G[i]!;
         assert.ok(Math.abs(d[i]! - want) <= 1e-5 * (1 + Math.abs(G[i]!)), `training_mode=${t}: dX[${i}]`);
       }
     }

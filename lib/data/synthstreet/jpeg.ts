@@ -6,6 +6,8 @@
  * as in real JPEG. Image sizes need not be multiples of 8 (edge pixels are replicated).
  */
 
+import { scratch } from './scratch.js';
+
 const C8 = (() => {
   const c = new Float64Array(64);
   for (let k = 0; k < 8; k++) {
@@ -88,9 +90,10 @@ export function jpegArtefacts(rgb: Float32Array, w: number, h: number, severity:
   if (severity <= 0) return;
   const q = jpegScale(severity);
   const n = w * h;
-  const Y = new Float32Array(n);
+  const Y = scratch('jpeg.y', Float32Array, n);
   const cw = Math.ceil(w / 2), ch = Math.ceil(h / 2);
-  const Cb = new Float32Array(cw * ch), Cr = new Float32Array(cw * ch), cnt = new Float32Array(cw * ch);
+  const Cb = scratch('jpeg.cb', Float32Array, cw * ch, 0), Cr = scratch('jpeg.cr', Float32Array, cw * ch, 0);
+  const cnt = scratch('jpeg.cnt', Float32Array, cw * ch, 0);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;

@@ -3,15 +3,16 @@
  * capture (box downsample + bilinear upsample), Gaussian blur, sensor noise, JPEG-like
  * artefacts, and the final rounding to uint8. Every step is a no-op at severity 0.
  */
-import { Rng } from '../rng.js';
+import { Rng, mix32 } from '../rng.js';
 import { jpegArtefacts } from './jpeg.js';
 import type { StyleKnobs } from './styles.js';
+import { scratch } from './scratch.js';
 
 /** Box-downsample by `k` (area average of pixel centres) and bilinear-upsample back, in place. */
 export function lowResolution(rgb: Float32Array, w: number, h: number, k: number): void {
   if (k <= 1.05) return;
   const w2 = Math.max(1, Math.round(w / k)), h2 = Math.max(1, Math.round(h / k));
-  const small = new Float32Array(w2 * h2 * 3), cnt = new Float32Array(w2 * h2);
+  const small = scratch('lowres.small', Float32Array, w2 * h2 * 3, 0), cnt = scratch('lowres.cnt', Float32Array, w2 * h2, 0);
   for (let y = 0; y < h; y++) {
     const sy = Math.min(h2 - 1, Math.floor(((y + 0.5) * h2) / h));
     for (let x = 0; x < w; x++) {
@@ -52,7 +53,7 @@ export function gaussianBlurRGB(rgb: Float32Array, w: number, h: number, sigma: 
   let s = 0;
   for (let i = -rad; i <= rad; i++) { ker[i + rad] = Math.exp(-(i * i) / (2 * sigma * sigma)); s += ker[i + rad]!; }
   for (let i = 0; i < ker.length; i++) ker[i] /= s;
-  const tmp = new Float32Array(rgb.length);
+  const tmp = scratch('blur.tmp', Float32Array, rgb.length);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       let r = 0, g = 0, b = 0;
@@ -79,33 +80,37 @@ export function gaussianBlurRGB(rgb: Float32Array, w: number, h: number, sigma: 
   }
 }
 
-/**
- * Sensor noise: σ(I) = s·(0.02 + 0.04·√I) per pixel; 70 % of the variance shared by the three
- * channels (luma), 30 % independent (chroma). In place; `rng` supplies the normals.
- */
-export function sensorNoise(rgb: Float32Array, s: number, rng: Rng): void {
-  if (s <= 0) return;
-  const n = rgb.length / 3;
-  const a = Math.sqrt(0.7), b = Math.sqrt(0.3);
-  for (let i = 0; i < n; i++) {
-    const lum = Math.max(0, 0.299 * rgb[3 * i]! + 0.587 * rgb[3 * i + 1]! + 0.114 * rgb[3 * i + 2]!);
-    const sd = s * (0.02 + 0.04 * Math.sqrt(lum));
-    const l = approxNormal(rng) * a;
-    rgb[3 * i] += sd * (l + b * approxNormal(rng));
-    rgb[3 * i + 1] += sd * (l + b * approxNormal(rng));
-    rgb[3 * i + 2] += sd * (l + b * approxNormal(rng));
+/** 65 536 standard normal deviates (Box–Muller from a fixed stream), looked up by hashed index. */
+let gaussTable: Float32Array | undefined;
+function gaussians(): Float32Array {
+  if (gaussTable === undefined) {
+    const r = new Rng(['synthstreet-gauss-table']);
+    gaussTable = new Float32Array(65536);
+    for (let i = 0; i < 65536; i++) gaussTable[i] = r.normal();
   }
+  return gaussTable;
 }
 
 /**
- * A fast approximately standard normal value: the Irwin–Hall sum of four 16-bit uniforms,
- * centred and scaled to unit variance ((Σu − 2)·√3), from two 32-bit draws. Tails end at ±3.46;
- * good enough for sensor noise, 5× cheaper than Box–Muller.
+ * Sensor noise: σ(I) = s·(0.02 + 0.04·√I) per pixel; 70 % of the variance shared by the three
+ * channels (luma), 30 % independent (chroma). In place. The normals come from a fixed table of
+ * 2^16 deviates indexed by a hash of (pixel, channel, frame key from `rng`): 2 hashes a pixel.
  */
-function approxNormal(rng: Rng): number {
-  const a = rng.nextU32(), b = rng.nextU32();
-  const sum = (a & 0xffff) + (a >>> 16) + (b & 0xffff) + (b >>> 16);
-  return (sum / 65536 - 2) * 1.7320508075688772;
+export function sensorNoise(rgb: Float32Array, s: number, rng: Rng): void {
+  if (s <= 0) return;
+  const G = gaussians();
+  const n = rgb.length / 3;
+  const a = Math.sqrt(0.7), b = Math.sqrt(0.3);
+  const k1 = rng.nextU32() | 0, k2 = rng.nextU32() | 0;
+  for (let i = 0; i < n; i++) {
+    const lum = Math.max(0, 0.299 * rgb[3 * i]! + 0.587 * rgb[3 * i + 1]! + 0.114 * rgb[3 * i + 2]!);
+    const sd = s * (0.02 + 0.04 * Math.sqrt(lum));
+    const h1 = mix32(Math.imul(i, 0x9e3779b1) ^ k1), h2 = mix32(Math.imul(i, 0x85ebca77) ^ k2);
+    const l = G[h1 & 0xffff]! * a;
+    rgb[3 * i] += sd * (l + b * G[h1 >>> 16]!);
+    rgb[3 * i + 1] += sd * (l + b * G[h2 & 0xffff]!);
+    rgb[3 * i + 2] += sd * (l + b * G[h2 >>> 16]!);
+  }
 }
 
 /** Round float RGB in [0, 1] to uint8 (clamped). */

@@ -10,6 +10,7 @@
  */
 import type { Camera } from './camera.js';
 import type { Material } from './materials.js';
+import { scratch } from './scratch.js';
 
 /** Fragment function: local surface coordinates (metres) → part id, or −1 to discard. */
 export type Frag = (u: number, v: number) => number;
@@ -55,10 +56,11 @@ export class FrameBuffers {
 
   constructor(readonly cam: Camera) {
     this.n = cam.width * cam.height;
-    this.depth = new Float32Array(this.n).fill(SKY_DEPTH);
-    this.part = new Uint16Array(this.n);
-    this.su = new Float32Array(this.n);
-    this.sv = new Float32Array(this.n);
+    // Scratch storage: valid until the next FrameBuffers of this thread is created.
+    this.depth = scratch('fb.depth', Float32Array, this.n, SKY_DEPTH);
+    this.part = scratch('fb.part', Uint16Array, this.n, 0);
+    this.su = scratch('fb.su', Float32Array, this.n, 0);
+    this.sv = scratch('fb.sv', Float32Array, this.n, 0);
   }
 
   /** Label map (H×W uint8) from the part ids. */

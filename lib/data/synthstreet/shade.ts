@@ -9,9 +9,10 @@
  * colour, except the sky's vertical gradient.
  */
 import { MAT } from './materials.js';
-import { cellHash, fbm } from './noise.js';
+import { cellHash, fbmBatch } from './noise.js';
 import type { FrameBuffers } from './raster.js';
 import type { StyleKnobs } from './styles.js';
+import { scratch } from './scratch.js';
 
 type V3 = [number, number, number];
 const mix3 = (a: V3, b: V3, t: number): V3 => [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t];
@@ -47,14 +48,42 @@ export function hazeDistance(s: number): number {
 }
 
 /**
+ * Texture coordinates of the two noise layers per material: layer 1 (3 octaves) and layer 2
+ * (2 octaves), each (x, y) = (ax·u + bx·v + key·ox, ay·v) with footprint fp·max(|ax|, |bx|).
+ * A missing layer is skipped. Values tuned by eye; the meaning of each layer is in combine().
+ */
+interface Layer { readonly ax: number; readonly bx: number; readonly ay: number }
+const L = (ax: number, bx: number, ay: number): Layer => ({ ax, bx, ay });
+const LAYERS: readonly (readonly [Layer | null, Layer | null])[] = (() => {
+  const t: [Layer | null, Layer | null][] = [];
+  for (let m = 0; m <= 21; m++) t.push([null, null]);
+  t[MAT.sky] = [L(2.2, 0, 7), L(6, 0, 18)];
+  t[MAT.facade] = [L(0.45, 0, 0.45), L(6, 0, 0.3)];
+  t[MAT.window] = [L(0.25, 0.15, 0.4), null];
+  t[MAT.roof] = [L(2, 0, 2), null];
+  t[MAT.road] = [L(0.35, 0, 0.12), L(14, 0, 14)];
+  t[MAT.marking] = [L(4, 0, 1.5), null];
+  t[MAT.sidewalk] = [L(0.8, 0, 0.8), null];
+  t[MAT.curb] = [L(3, 0, 3), null];
+  t[MAT.ground] = [L(6, 0, 6), null];
+  t[MAT.trunk] = [null, L(12, 0, 0.9)];
+  t[MAT.foliage] = [L(2.6, 0, 2.6), null];
+  t[MAT.paint] = [null, L(1.2, 0, 2.5)];
+  t[MAT.glass] = [null, L(0.9, 0.6, 1.5)];
+  t[MAT.cloth] = [null, L(7, 0, 4)];
+  for (const m of [MAT.metal, MAT.fence, MAT.signFace, MAT.misc]) t[m] = [null, L(3, 0, 3)];
+  return t;
+})();
+
+/**
  * Shade every pixel. `seed`: the frame's appearance seed (texture phases, lit windows).
- * Returns float32 HWC RGB.
+ * Returns float32 HWC RGB (a scratch buffer, valid until the next frame).
  */
 export function shadeFrame(fb: FrameBuffers, knobs: StyleKnobs, seed: number): Float32Array {
   const { n, depth, part, su, sv } = fb;
   const P = fb.parts;
   const f = fb.cam.f;
-  const out = new Float32Array(n * 3);
+  const out = scratch('shade.rgb', Float32Array, n * 3);
   const t = knobs.texture;
   const lk = knobs.light.kind, ls = knobs.light.severity;
   const D = hazeDistance(knobs.haze);
@@ -62,6 +91,31 @@ export function shadeFrame(fb: FrameBuffers, knobs: StyleKnobs, seed: number): F
   const skyFog = Math.min(1, knobs.haze * 1.1);
   const skyLut = new Float32Array(256 * 3);
   for (let e = 0; e < 256; e++) skyLut.set(skyColour((e + 0.5) / 256, knobs), 3 * e);
+  const N1 = scratch('shade.n1', Float32Array, n), N2 = scratch('shade.n2', Float32Array, n);
+  if (t > 0) {
+    const X1 = scratch('shade.x1', Float32Array, n), Y1 = scratch('shade.y1', Float32Array, n), F1 = scratch('shade.f1', Float32Array, n);
+    const X2 = scratch('shade.x2', Float32Array, n), Y2 = scratch('shade.y2', Float32Array, n), F2 = scratch('shade.f2', Float32Array, n);
+    for (let i = 0; i < n; i++) {
+      const p = part[i]!;
+      const m = P.mat[p]!;
+      const lay = LAYERS[m]!;
+      const u = su[i]!, v = sv[i]!;
+      const isSky = m === MAT.sky;
+      const fp = isSky ? 0 : depth[i]! / f;
+      const off = isSky ? 17 : P.key[p]! * 0.37;
+      const l1 = lay[0], l2 = lay[1];
+      if (l1 !== null) {
+        X1[i] = l1.ax * u + l1.bx * v + off; Y1[i] = l1.ay * v;
+        F1[i] = fp * Math.max(l1.ax, l1.ay);
+      } else F1[i] = -1;
+      if (l2 !== null) {
+        X2[i] = l2.ax * u + l2.bx * v + off; Y2[i] = l2.ay * v;
+        F2[i] = fp * Math.max(l2.ax, l2.ay);
+      } else F2[i] = -1;
+    }
+    fbmBatch(X1, Y1, F1, N1, n, seed, 3);
+    fbmBatch(X2, Y2, F2, N2, n, seed ^ 0x2f6b, 2);
+  }
   for (let i = 0; i < n; i++) {
     const p = part[i]!;
     const m = P.mat[p]!;
@@ -73,13 +127,11 @@ export function shadeFrame(fb: FrameBuffers, knobs: StyleKnobs, seed: number): F
       const e = v <= 0 ? 0 : v >= 1 ? 255 : (v * 256) | 0;
       r = skyLut[3 * e]!; g = skyLut[3 * e + 1]!; b = skyLut[3 * e + 2]!;
       if (t > 0) {
-        // Clouds: soft fBm puffs, denser toward the horizon.
-        const az = u, el = v;
-        const cl = fbm(az * 2.2 + 17, el * 7, seed ^ 0x51, 4);
+        // Clouds: soft fBm puffs.
         const cover = lk === 'overcast' ? 0.35 + 0.25 * ls : 0.55;
-        const k = Math.max(0, Math.min(1, (cl - cover) * 4)) * t;
+        const k = Math.max(0, Math.min(1, (N1[i]! - cover) * 4)) * t;
         const white = lk === 'dusk' ? 0.55 + 0.3 * (1 - ls) : 0.95;
-        const shade = 0.85 + 0.15 * fbm(az * 6, el * 18, seed ^ 0x77, 2);
+        const shade = 0.85 + 0.15 * N2[i]!;
         r += (white * shade - r) * k; g += (white * shade - g) * k; b += (white * shade * 1.02 - b) * k;
       }
       if (skyFog > 0) { r += (fog[0] - r) * skyFog; g += (fog[1] - g) * skyFog; b += (fog[2] - b) * skyFog; }
@@ -87,15 +139,14 @@ export function shadeFrame(fb: FrameBuffers, knobs: StyleKnobs, seed: number): F
       continue;
     }
     r = P.r[p]!; g = P.g[p]!; b = P.b[p]!;
-    const fp = z / f;
     const key = P.key[p]!;
     let emissive = false;
     if (t > 0) {
+      const n1 = N1[i]!, n2 = N2[i]!;
+      const fp = z / f;
       let k = 1;
       switch (m) {
         case MAT.facade: {
-          const n1 = fbm(u * 0.45 + key, v * 0.45, seed, 3, fp * 0.45);
-          const n2 = fbm(u * 6 + key, v * 0.3, seed + 11, 2, fp * 6);
           k = 1 + 0.45 * (n1 - 0.5) + 0.3 * (n2 - 0.5);
           if ((key & 1) === 1 && fp < 0.08) {
             // Brick courses.
@@ -108,28 +159,16 @@ export function shadeFrame(fb: FrameBuffers, knobs: StyleKnobs, seed: number): F
           if (v < 1.2) k *= 1 - 0.2 * (1.2 - v);
           break;
         }
-        case MAT.window: {
-          const refl = fbm(u * 0.25 + v * 0.15, v * 0.4, seed + 21 + key, 3, fp * 0.4);
-          k = 0.7 + 1.0 * refl;
-          break;
-        }
+        case MAT.window: k = 0.7 + 1.0 * n1; break;
         case MAT.roof: {
           const q = v * 6;
-          k = 0.85 + 0.3 * fbm(u * 2, v * 2, seed + 31, 2, fp * 2) - (q - Math.floor(q) < 0.15 ? 0.12 : 0);
+          k = 0.85 + 0.3 * n1 - (q - Math.floor(q) < 0.15 ? 0.12 : 0);
           break;
         }
-        case MAT.road: {
-          const grain = fbm(u * 14, v * 14, seed + 41, 2, fp * 14);
-          const patch = fbm(u * 0.35, v * 0.12, seed + 43, 3, fp * 0.35);
-          const track = Math.cos(u * 3.9) * 0.5 + 0.5;
-          k = 1 + 0.35 * (grain - 0.5) + 0.45 * (patch - 0.5) - 0.06 * track;
-          break;
-        }
-        case MAT.marking:
-          k = 1 - 0.45 * fbm(u * 4, v * 1.5, seed + 51, 3, fp * 4);
-          break;
+        case MAT.road: k = 1 + 0.45 * (n1 - 0.5) + 0.35 * (n2 - 0.5) - 0.06 * (Math.cos(u * 3.9) * 0.5 + 0.5); break;
+        case MAT.marking: k = 1 - 0.45 * n1; break;
         case MAT.sidewalk: {
-          k = 1 + 0.35 * (fbm(u * 0.8, v * 0.8, seed + 61, 3, fp * 0.8) - 0.5);
+          k = 1 + 0.35 * (n1 - 0.5);
           if (fp < 0.1) {
             const a = u / 0.6, c = v / 0.6;
             if (a - Math.floor(a) < 0.07 || c - Math.floor(c) < 0.07) k *= 0.8;
@@ -137,40 +176,21 @@ export function shadeFrame(fb: FrameBuffers, knobs: StyleKnobs, seed: number): F
           }
           break;
         }
-        case MAT.curb:
-          k = 0.9 + 0.2 * fbm(u * 3, v * 3, seed + 71, 2, fp * 3);
-          break;
-        case MAT.ground: {
-          const gn = fbm(u * 6, v * 6, seed + 81, 3, fp * 6);
-          k = 0.65 + 0.7 * gn;
-          break;
-        }
-        case MAT.trunk:
-          k = 0.7 + 0.6 * fbm(u * 12 + key, v * 0.9, seed + 91, 2, fp * 12);
-          break;
+        case MAT.curb: k = 0.9 + 0.2 * n1; break;
+        case MAT.ground: k = 0.65 + 0.7 * n1; break;
+        case MAT.trunk: k = 0.7 + 0.6 * n2; break;
         case MAT.foliage: {
-          const leaf = fbm(u * 2.6 + key, v * 2.6, seed + 101, 4, fp * 2.6);
-          k = 0.45 + 1.1 * leaf;
+          k = 0.45 + 1.1 * n1;
           if (v < 0) k *= 1 - 0.3 * Math.min(1, -v / 2);
-          const yel = Math.max(0, leaf - 0.62) * 1.2;
+          const yel = Math.max(0, n1 - 0.62) * 1.2 * t;
           r += yel * 0.25; g += yel * 0.15;
           break;
         }
-        case MAT.paint: {
-          k = 1 + 0.18 * (v - 0.9) + 0.35 * (fbm(u * 1.2 + key, v * 2.5, seed + 111, 2, fp * 1.2) - 0.5);
-          break;
-        }
-        case MAT.glass:
-          k = 0.75 + 0.9 * fbm(u * 0.9 + v * 0.6 + key, v * 1.5, seed + 121, 2, fp);
-          break;
-        case MAT.cloth:
-          k = 0.8 + 0.4 * fbm(u * 7 + key, v * 4, seed + 131, 2, fp * 7);
-          break;
-        case MAT.metal: case MAT.fence: case MAT.signFace: case MAT.misc:
-          k = 0.88 + 0.24 * fbm(u * 3 + key, v * 3, seed + 141, 2, fp * 3);
-          break;
-        default:
-          k = 1;
+        case MAT.paint: k = 1 + 0.18 * (v - 0.9) + 0.35 * (n2 - 0.5); break;
+        case MAT.glass: k = 0.75 + 0.9 * n2; break;
+        case MAT.cloth: k = 0.8 + 0.4 * n2; break;
+        case MAT.metal: case MAT.fence: case MAT.signFace: case MAT.misc: k = 0.88 + 0.24 * n2; break;
+        default: k = 1;
       }
       const kk = 1 + (k - 1) * t;
       r *= kk; g *= kk; b *= kk;

@@ -5,7 +5,7 @@ import type { TensorData } from './tensor.js';
 /** Attribute names whose ONNX type is FLOAT even when given an integral JS number. */
 const FLOAT_ATTRS = new Set([
   'alpha', 'beta', 'gamma', 'epsilon', 'momentum', 'extrapolation_value', 'cubic_coeff_a',
-  'bias', 'lambd', 'spatial_scale', 'ratio', 'seed', 'mean', 'scale', 'value_float', 'min', 'max',
+  'bias', 'lambd', 'spatial_scale', 'ratio', 'seed', 'mean', 'scale', 'value_float', 'value_floats', 'min', 'max',
 ]);
 
 export type AttrInput = number | readonly number[] | string | readonly string[] | TensorData | Attr;

@@ -32,7 +32,9 @@ registerGrad('Dropout', ({ g, node, dy, wants }) => {
   const dtype = g.dtype(x);
   const ratioIn = node.inputs[1] || undefined;
   const tmIn = node.inputs[2] || undefined;
-  const tmConst = tmIn === undefined ? false : (() => { const t = g.constValue(tmIn); return t === undefined ? undefined : Number(t.data[0]) !== 0; })();
+  const tmT = tmIn === undefined ? undefined : g.constValue(tmIn);
+  // false: eval mode; undefined: fed at run time
+  const tmConst = tmIn === undefined ? false : tmT === undefined ? undefined : Number(tmT.data[0]) !== 0;
   if (tmConst === false) return [d];
   const ratioT = ratioIn === undefined ? undefined : g.constValue(ratioIn);
   const ratio = ratioIn === undefined ? 0.5 : ratioT === undefined ? undefined : Math.fround(Number(ratioT.data[0]));
