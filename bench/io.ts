@@ -30,7 +30,7 @@ async function report(label: string, files: readonly string[], concurrency: numb
   await rate(files.slice(0, Math.min(4, files.length)), 1, read); // warm-up (file cache, sharp init)
   const seq = await rate(files, 1, read);
   const par = await rate(files, concurrency, read);
-  console.log(`${label.padEnd(44)} ${String(files.length).padStart(5)} files  ${seq.toFixed(1).padStart(8)} img/s (1 at a time)  ${par.toFixed(1).padStart(8)} img/s (${concurrency} in flight)`);
+  console.log(`${label.padEnd(48)} ${String(files.length).padStart(5)} files  ${seq.toFixed(1).padStart(8)} img/s (1 at a time)  ${par.toFixed(1).padStart(8)} img/s (${concurrency} in flight)`);
 }
 
 function synthRgb(w: number, h: number, seed: number): Uint8Array {

@@ -5,7 +5,8 @@ import { finiteFlag } from '../../lib/engine/compile/finite-guard.js';
 import { GraphBuilder } from '../../lib/engine/ir/builder.js';
 import { f32, tensor, type TensorData } from '../../lib/engine/ir/tensor.js';
 import { ConfigError } from '../../lib/engine/optim/index.js';
-import { runGraph } from '../../lib/engine/runtime/index.js';
+import { runGraph, TrainStepRunner } from '../../lib/engine/runtime/index.js';
+import { gradRule } from '../../lib/engine/autodiff/registry.js';
 import { buildQuadModel, loadOptimFixtures } from './optim-model.js';
 
 const fx = loadOptimFixtures()[0]!;
@@ -132,6 +133,47 @@ describe('compileTrainStep', () => {
     const before = Array.from(state.get('rm')!.data as Float32Array);
     const r = await runOnce(step, state, { x: f32([3, 4], new Array(12).fill(Infinity)) }, 0.1);
     assert.deepEqual(Array.from(r[nextName('rm')]!.data as Float32Array), before);
+  });
+
+  it('train-mode BatchNormalization: running statistics are buffers updated with PyTorch semantics', async function () {
+    if (gradRule('BatchNormalization') === undefined) this.skip();
+    const [N, C, H, W] = [2, 3, 2, 2];
+    const n = N * H * W;
+    const g = new GraphBuilder('bn');
+    const x = g.input('x', 'float32', [N, C, H, W]);
+    const gamma = g.initializer('bn.weight', f32([C], [1, 0.5, 2]));
+    const beta = g.initializer('bn.bias', f32([C], [0, 0.1, -0.2]));
+    g.initializer('bn.running_mean', f32([C], [0.1, -0.1, 0]));
+    g.initializer('bn.running_var', f32([C], [1, 2, 0.5]));
+    const [y, rmOut, rvOut] = g.op('BatchNormalization', [x, gamma, beta, 'bn.running_mean', 'bn.running_var'], { epsilon: 1e-5, momentum: 0.9, training_mode: 1 }, { outputs: 3 });
+    const wts = g.constant(f32([N, C, H, W], Array.from({ length: N * C * H * W }, (_, i) => Math.cos(i))));
+    const loss = g.op1('ReduceSum', [g.op1('Mul', [y!, wts])], { keepdims: 0 });
+    const step = compileTrainStep(g, {
+      loss, groups: [{ params: ['bn.weight', 'bn.bias'] }], optimizer: { kind: 'sgd', momentum: 0.9 },
+      buffers: [{ name: 'bn.running_mean', from: rmOut! }, { name: 'bn.running_var', from: rvOut! }],
+    });
+    const runner = await TrainStepRunner.start({ inThread: true, threads: 1 });
+    try {
+      await runner.addProgram('bn', step, { initState: true });
+      let rm = [0.1, -0.1, 0];
+      let rv = [1, 2, 0.5];
+      for (let t = 0; t < 3; t++) {
+        const xv = Array.from({ length: N * C * H * W }, (_, i) => Math.sin(0.7 * i + t) * (1 + t));
+        await runner.trainStep('bn', { x: f32([N, C, H, W], xv) }, { lr: 0.1 });
+        // torch.nn.BatchNorm2d(momentum=0.1): running = 0.9·running + 0.1·stat, var unbiased
+        const mean = [0, 0, 0];
+        const sq = [0, 0, 0];
+        xv.forEach((v, i) => { mean[Math.floor(i / (H * W)) % C]! += v / n; });
+        xv.forEach((v, i) => { const c = Math.floor(i / (H * W)) % C; sq[c]! += (v - mean[c]!) ** 2; });
+        rm = rm.map((r, c) => 0.9 * r + 0.1 * mean[c]!);
+        rv = rv.map((r, c) => 0.9 * r + 0.1 * (sq[c]! / (n - 1)));
+        const st = await runner.getState(['bn.running_mean', 'bn.running_var']);
+        Array.from(st.get('bn.running_mean')!.data as Float32Array).forEach((v, c) => assert.ok(Math.abs(v - rm[c]!) < 1e-5, `step ${t} running_mean[${c}] ${v} vs ${rm[c]}`));
+        Array.from(st.get('bn.running_var')!.data as Float32Array).forEach((v, c) => assert.ok(Math.abs(v - rv[c]!) < 1e-5 * Math.max(1, rv[c]!), `step ${t} running_var[${c}] ${v} vs ${rv[c]}`));
+      }
+    } finally {
+      await runner.close();
+    }
   });
 
   it('exposes extras, including data inputs and parameters, and the gradient norm', async () => {

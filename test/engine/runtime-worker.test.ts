@@ -75,7 +75,7 @@ describe('TrainStepRunner in a worker thread', function () {
       console.log(`      in-thread: ${l.steps} steps, ${perStepL.toFixed(0)} ms/step, ${l.ticks} ticks, longest gap ${l.maxGap.toFixed(1)} ms`);
       // responsive: the timer fired throughout and no gap came near one step's duration
       assert.ok(w.ticks >= w.wall / 5 / 4, `only ${w.ticks} ticks in ${w.wall.toFixed(0)} ms`);
-      assert.ok(w.maxGap < Math.max(perStepW / 2, 25), `longest gap ${w.maxGap.toFixed(1)} ms vs ${perStepW.toFixed(0)} ms per step`);
+      assert.ok(w.maxGap < Math.max(perStepW / 2, 40), `longest gap ${w.maxGap.toFixed(1)} ms vs ${perStepW.toFixed(0)} ms per step`);
       // control: the same measurement does see a blocked loop when the step runs in this thread
       assert.ok(l.maxGap >= perStepL / 2, `in-thread control: longest gap ${l.maxGap.toFixed(1)} ms vs ${perStepL.toFixed(0)} ms per step`);
     } finally {

@@ -61,11 +61,9 @@ interface Size {
 
 export async function checkDataset(spec: DatasetSpec, opts: CheckOptions = {}): Promise<CheckReport> {
   const t0 = Date.now();
-  const labelled = spec.split.split('+').every((s) => {
-    const r0 = resolveSpec({ ...spec, split: s }, false);
-    return r0.layout.labelledSplits.includes(s);
-  });
-  const r = resolveSpec(spec, labelled);
+  const r = resolveSpec(spec, false);
+  // labels are checked when every split has public labels (CamVid test, NTHU train: images only)
+  const labelled = r.splits.every((s) => r.layout.labelledSplits.includes(s));
   const imageMode = opts.images ?? 'full';
   const concurrency = opts.concurrency ?? 4;
   const maxExamples = opts.maxExamples ?? 3;

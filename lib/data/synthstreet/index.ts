@@ -4,3 +4,4 @@ export type { SynthFrame, SynthStreetOptions } from './generator.js';
 export { STYLE_NAMES, STYLE_PRESETS, resolveStyle, validateStyle, appearanceOnly } from './styles.js';
 export type { StyleKnobs, StyleName, LightKind } from './styles.js';
 export { CLS, CLASS_NAMES, CLASS_COLOURS, NUM_CLASSES, VOID, colourizeLabel } from './classes.js';
+export { frameGrid, downscaleRgb } from './grid.js';

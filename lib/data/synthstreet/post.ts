@@ -13,33 +13,42 @@ export function lowResolution(rgb: Float32Array, w: number, h: number, k: number
   if (k <= 1.05) return;
   const w2 = Math.max(1, Math.round(w / k)), h2 = Math.max(1, Math.round(h / k));
   const small = scratch('lowres.small', Float32Array, w2 * h2 * 3, 0), cnt = scratch('lowres.cnt', Float32Array, w2 * h2, 0);
+  // Column/row maps: the small pixel each pixel centre falls in; bilinear sources and weights.
+  const colS = new Int32Array(w), rowS = new Int32Array(h);
+  const cx0 = new Int32Array(w), cx1 = new Int32Array(w), ctx = new Float32Array(w);
+  const ry0 = new Int32Array(h), ry1 = new Int32Array(h), rty = new Float32Array(h);
+  for (let x = 0; x < w; x++) {
+    colS[x] = Math.min(w2 - 1, Math.floor(((x + 0.5) * w2) / w));
+    const fx = Math.max(0, ((x + 0.5) * w2) / w - 0.5);
+    cx0[x] = Math.min(w2 - 1, Math.floor(fx)); cx1[x] = Math.min(w2 - 1, cx0[x]! + 1); ctx[x] = fx - cx0[x]!;
+  }
   for (let y = 0; y < h; y++) {
-    const sy = Math.min(h2 - 1, Math.floor(((y + 0.5) * h2) / h));
+    rowS[y] = Math.min(h2 - 1, Math.floor(((y + 0.5) * h2) / h));
+    const fy = Math.max(0, ((y + 0.5) * h2) / h - 0.5);
+    ry0[y] = Math.min(h2 - 1, Math.floor(fy)); ry1[y] = Math.min(h2 - 1, ry0[y]! + 1); rty[y] = fy - ry0[y]!;
+  }
+  for (let y = 0; y < h; y++) {
+    const base = rowS[y]! * w2;
     for (let x = 0; x < w; x++) {
-      const sx = Math.min(w2 - 1, Math.floor(((x + 0.5) * w2) / w));
-      const j = sy * w2 + sx, i = y * w + x;
+      const j = base + colS[x]!, i = y * w + x;
       small[3 * j] += rgb[3 * i]!; small[3 * j + 1] += rgb[3 * i + 1]!; small[3 * j + 2] += rgb[3 * i + 2]!;
       cnt[j] += 1;
     }
   }
   for (let j = 0; j < w2 * h2; j++) {
-    const c = cnt[j]! || 1;
-    small[3 * j] /= c; small[3 * j + 1] /= c; small[3 * j + 2] /= c;
+    const c = 1 / (cnt[j]! || 1);
+    small[3 * j] *= c; small[3 * j + 1] *= c; small[3 * j + 2] *= c;
   }
   for (let y = 0; y < h; y++) {
-    let fy = ((y + 0.5) * h2) / h - 0.5;
-    if (fy < 0) fy = 0;
-    const y0 = Math.min(h2 - 1, Math.floor(fy)), y1 = Math.min(h2 - 1, y0 + 1), ty = fy - y0;
+    const r0 = ry0[y]! * w2, r1 = ry1[y]! * w2, ty = rty[y]!;
     for (let x = 0; x < w; x++) {
-      let fx = ((x + 0.5) * w2) / w - 0.5;
-      if (fx < 0) fx = 0;
-      const x0 = Math.min(w2 - 1, Math.floor(fx)), x1 = Math.min(w2 - 1, x0 + 1), tx = fx - x0;
-      const i = y * w + x;
+      const a0 = 3 * (r0 + cx0[x]!), b0 = 3 * (r0 + cx1[x]!), d0 = 3 * (r1 + cx0[x]!), e0 = 3 * (r1 + cx1[x]!);
+      const tx = ctx[x]!;
+      const i = 3 * (y * w + x);
       for (let c = 0; c < 3; c++) {
-        const a = small[(y0 * w2 + x0) * 3 + c]!, b = small[(y0 * w2 + x1) * 3 + c]!;
-        const d = small[(y1 * w2 + x0) * 3 + c]!, e = small[(y1 * w2 + x1) * 3 + c]!;
+        const a = small[a0 + c]!, b = small[b0 + c]!, d = small[d0 + c]!, e = small[e0 + c]!;
         const top = a + (b - a) * tx, bot = d + (e - d) * tx;
-        rgb[3 * i + c] = top + (bot - top) * ty;
+        rgb[i + c] = top + (bot - top) * ty;
       }
     }
   }
@@ -48,34 +57,44 @@ export function lowResolution(rgb: Float32Array, w: number, h: number, k: number
 /** Separable Gaussian blur (σ in pixels, radius ⌈3σ⌉, edges clamped), in place. */
 export function gaussianBlurRGB(rgb: Float32Array, w: number, h: number, sigma: number): void {
   if (sigma < 0.2) return;
-  const rad = Math.ceil(3 * sigma);
+  const rad = Math.min(Math.ceil(3 * sigma), Math.floor((Math.min(w, h) - 1) / 2));
+  if (rad < 1) return;
   const ker = new Float32Array(2 * rad + 1);
   let s = 0;
   for (let i = -rad; i <= rad; i++) { ker[i + rad] = Math.exp(-(i * i) / (2 * sigma * sigma)); s += ker[i + rad]!; }
   for (let i = 0; i < ker.length; i++) ker[i] /= s;
   const tmp = scratch('blur.tmp', Float32Array, rgb.length);
+  // Horizontal: clamped taps only near the left/right edges.
   for (let y = 0; y < h; y++) {
+    const row = y * w;
     for (let x = 0; x < w; x++) {
       let r = 0, g = 0, b = 0;
-      for (let k = -rad; k <= rad; k++) {
-        const xx = x + k < 0 ? 0 : x + k >= w ? w - 1 : x + k;
-        const j = 3 * (y * w + xx), kw = ker[k + rad]!;
-        r += rgb[j]! * kw; g += rgb[j + 1]! * kw; b += rgb[j + 2]! * kw;
+      if (x >= rad && x < w - rad) {
+        let j = 3 * (row + x - rad);
+        for (let k = 0; k <= 2 * rad; k++, j += 3) {
+          const kw = ker[k]!;
+          r += rgb[j]! * kw; g += rgb[j + 1]! * kw; b += rgb[j + 2]! * kw;
+        }
+      } else {
+        for (let k = -rad; k <= rad; k++) {
+          const xx = x + k < 0 ? 0 : x + k >= w ? w - 1 : x + k;
+          const j = 3 * (row + xx), kw = ker[k + rad]!;
+          r += rgb[j]! * kw; g += rgb[j + 1]! * kw; b += rgb[j + 2]! * kw;
+        }
       }
-      const i = 3 * (y * w + x);
+      const i = 3 * (row + x);
       tmp[i] = r; tmp[i + 1] = g; tmp[i + 2] = b;
     }
   }
+  // Vertical: whole rows at a time.
+  const W3 = 3 * w;
   for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let r = 0, g = 0, b = 0;
-      for (let k = -rad; k <= rad; k++) {
-        const yy = y + k < 0 ? 0 : y + k >= h ? h - 1 : y + k;
-        const j = 3 * (yy * w + x), kw = ker[k + rad]!;
-        r += tmp[j]! * kw; g += tmp[j + 1]! * kw; b += tmp[j + 2]! * kw;
-      }
-      const i = 3 * (y * w + x);
-      rgb[i] = r; rgb[i + 1] = g; rgb[i + 2] = b;
+    const o = y * W3;
+    for (let q = 0; q < W3; q++) rgb[o + q] = 0;
+    for (let k = -rad; k <= rad; k++) {
+      const yy = y + k < 0 ? 0 : y + k >= h ? h - 1 : y + k;
+      const src = yy * W3, kw = ker[k + rad]!;
+      for (let q = 0; q < W3; q++) rgb[o + q] += tmp[src + q]! * kw;
     }
   }
 }

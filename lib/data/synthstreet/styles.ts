@@ -76,7 +76,7 @@ export const STYLE_PRESETS: Readonly<Record<StyleName, StyleKnobs>> = {
   'foggy-lowres': {
     description: 'foggy low-resolution camera: dense depth haze, soft detail, heavy JPEG, textures, other shapes',
     texture: 0.6, palette: 0.75, light: { kind: 'overcast', severity: 0.4 },
-    haze: 0.85, blur: 0.35, lowres: 0.7, noise: 0.25, jpeg: 0.65, priorShift: 0.4, shapeShift: 0.55,
+    haze: 0.7, blur: 0.35, lowres: 0.7, noise: 0.25, jpeg: 0.65, priorShift: 0.4, shapeShift: 0.55,
   },
   'sunny-photo': {
     description: 'sunny photo: daylight kept, but photo textures, realistic palette, other shapes and priors, light noise/JPEG',

@@ -4,10 +4,11 @@
  * clip_grad_norm_ between backward() and step()).
  *
  *   norm:  N = √(Σ_k ‖g_k‖²);  c = min(1, maxNorm / (N + 1e-6));  g_k ← c·g_k
- *          (torch.nn.utils.clip_grad_norm_, norm_type 2)
+ *          (torch.nn.utils.clip_grad_norm_, norm_type 2; ‖g_k‖² reduced in two stages, sum-all.ts)
  *   value: g_k ← clamp(g_k, −v, v)  (torch.nn.utils.clip_grad_value_)
  */
 import type { GraphBuilder } from '../ir/builder.js';
+import { sumSquaresAll } from './sum-all.js';
 
 export type ClipConfig =
   | { readonly kind: 'norm'; readonly maxNorm: number }
@@ -26,7 +27,7 @@ export function clipGradients(g: GraphBuilder, grads: readonly string[], clip: C
     const hi = g.constF32(clip.value);
     return { grads: grads.map((d) => g.op1('Clip', [d, lo, hi], {}, { name: 'clip_value' })) };
   }
-  const sq = grads.map((d) => g.op1('ReduceSumSquare', [d], { keepdims: 0 }));
+  const sq = grads.map((d) => sumSquaresAll(g, d));
   const total = sq.length === 1 ? sq[0]! : g.op1('Sum', sq);
   const norm = g.op1('Sqrt', [total], {}, { name: 'grad_norm' });
   const ratio = g.op1('Div', [g.constF32(clip.maxNorm), g.op1('Add', [norm, g.constF32(1e-6)])]);

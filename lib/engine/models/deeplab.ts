@@ -27,12 +27,18 @@ export interface SegModel {
   readonly bnUpdates: readonly BnStatUpdate[];
 }
 
+export interface BuildOptions {
+  /** Fold frozen BN into the preceding convolution (default true; see layers.ts convBn). */
+  foldFrozenBn?: boolean;
+}
+
 /** Adds a DeepLab-v2 network reading `input` ([N, inChannels, H, W], float32) to g. */
-export function buildDeepLab(g: GraphBuilder, input: string, specIn: DeepLabSpec): SegModel {
+export function buildDeepLab(g: GraphBuilder, input: string, specIn: DeepLabSpec, opts: BuildOptions = {}): SegModel {
   const spec = validateDeepLabSpec(specIn);
   const ish = g.shape(input);
   if (ish.length !== 4 || ish[1] !== spec.inChannels) throw new Error(`buildDeepLab: input '${input}' has shape [${ish.join(',')}], expected [N,${spec.inChannels},H,W]`);
   const m = new ModelContext(g, spec.seed);
+  m.foldFrozenBn = opts.foldFrozenBn ?? true;
   m.group = 'backbone';
   const bb = resnetBackbone(m, input, spec);
   m.group = 'head';
@@ -54,8 +60,8 @@ export function buildDeepLab(g: GraphBuilder, input: string, specIn: DeepLabSpec
 }
 
 /** A fresh graph with input 'image' [N, inChannels, H, W] and the DeepLab built on it. */
-export function createDeepLab(spec: DeepLabSpec, batch: number, height: number, width: number, graphName = 'deeplab'): { g: GraphBuilder; model: SegModel } {
+export function createDeepLab(spec: DeepLabSpec, batch: number, height: number, width: number, graphName = 'deeplab', opts: BuildOptions = {}): { g: GraphBuilder; model: SegModel } {
   const g = new GraphBuilder(graphName);
   const input = g.input('image', 'float32', [batch, spec.inChannels, height, width]);
-  return { g, model: buildDeepLab(g, input, spec) };
+  return { g, model: buildDeepLab(g, input, spec, opts) };
 }

@@ -1,6 +1,6 @@
 /** Segmentation models built with the GraphBuilder (PyTorch-named initializers). */
 export * from './spec.js';
 export * from './params.js';
-export { buildDeepLab, createDeepLab, type SegModel } from './deeplab.js';
+export { buildDeepLab, createDeepLab, type BuildOptions, type SegModel } from './deeplab.js';
 export { buildMetricHead, type MetricHead } from './metric-head.js';
 export { resnetBackbone, stagePlan } from './resnet.js';

@@ -21,6 +21,8 @@ export class ModelContext {
   readonly params: ParamInfo[] = [];
   readonly bnUpdates: BnStatUpdate[] = [];
   group: ParamGroup = 'backbone';
+  /** Fold frozen BN into the preceding convolution (see convBn). */
+  foldFrozenBn = true;
 
   constructor(readonly g: GraphBuilder, readonly seed: number) {}
 
@@ -47,35 +49,47 @@ export interface ConvOpts {
   trainable?: boolean;
 }
 
-/** Conv2d(cin→cout, k×k), no groups. X [N,cin,H,W] → [N,cout,Ho,Wo]. */
-export function conv2d(m: ModelContext, name: string, x: string, cin: number, cout: number, k: number, o: ConvOpts = {}): string {
+function convWeight(m: ModelContext, name: string, cin: number, cout: number, k: number, o: ConvOpts): string {
+  const std = o.initStd ?? Math.sqrt(2 / (cout * k * k));
+  return m.param(`${name}.weight`, [cout, cin, k, k], 'conv_weight', o.trainable ?? true, normalArray(m.rngFor(`${name}.weight`), cout * cin * k * k, std));
+}
+
+function convNode(m: ModelContext, name: string, inputs: string[], k: number, o: ConvOpts): string {
   const stride = o.stride ?? 1;
   const pad = o.padding ?? 0;
   const dil = o.dilation ?? 1;
-  const std = o.initStd ?? Math.sqrt(2 / (cout * k * k));
-  const trainable = o.trainable ?? true;
-  const w = m.param(`${name}.weight`, [cout, cin, k, k], 'conv_weight', trainable, normalArray(m.rngFor(`${name}.weight`), cout * cin * k * k, std));
-  const inputs = [x, w];
-  if (o.bias) inputs.push(m.param(`${name}.bias`, [cout], 'conv_bias', trainable, new Float32Array(cout)));
   return m.g.op1('Conv', inputs, {
     kernel_shape: [k, k], strides: [stride, stride], pads: [pad, pad, pad, pad], dilations: [dil, dil], group: 1,
   }, { name });
 }
 
+/** Conv2d(cin→cout, k×k), no groups. X [N,cin,H,W] → [N,cout,Ho,Wo]. */
+export function conv2d(m: ModelContext, name: string, x: string, cin: number, cout: number, k: number, o: ConvOpts = {}): string {
+  const inputs = [x, convWeight(m, name, cin, cout, k, o)];
+  if (o.bias) inputs.push(m.param(`${name}.bias`, [cout], 'conv_bias', o.trainable ?? true, new Float32Array(cout)));
+  return convNode(m, name, inputs, k, o);
+}
+
 export interface BnOpts { mode: BnMode; eps: number; momentum: number }
 
 /**
- * BatchNorm2d. 'frozen': BatchNormalization training_mode=0 with constant (non-trainable)
+ * BatchNorm2d (a BatchNormalization node). 'frozen': BatchNormalization training_mode=0 with constant (non-trainable)
  * γ, β, running mean/var: y = γ·(x−μ)/sqrt(σ²+ε) + β per channel. 'train': training_mode=1
  * (batch statistics), γ/β trainable, updated running statistics exposed in m.bnUpdates
  * (ONNX momentum = 1 − PyTorch momentum).
  */
+function bnParams(m: ModelContext, name: string, c: number, train: boolean): [string, string, string, string] {
+  return [
+    m.param(`${name}.weight`, [c], 'bn_weight', train, new Float32Array(c).fill(1)),
+    m.param(`${name}.bias`, [c], 'bn_bias', train, new Float32Array(c)),
+    m.param(`${name}.running_mean`, [c], 'bn_running_mean', false, new Float32Array(c)),
+    m.param(`${name}.running_var`, [c], 'bn_running_var', false, new Float32Array(c).fill(1)),
+  ];
+}
+
 export function batchNorm(m: ModelContext, name: string, x: string, c: number, o: BnOpts): string {
   const train = o.mode === 'train';
-  const gamma = m.param(`${name}.weight`, [c], 'bn_weight', train, new Float32Array(c).fill(1));
-  const beta = m.param(`${name}.bias`, [c], 'bn_bias', train, new Float32Array(c));
-  const mean = m.param(`${name}.running_mean`, [c], 'bn_running_mean', false, new Float32Array(c));
-  const vr = m.param(`${name}.running_var`, [c], 'bn_running_var', false, new Float32Array(c).fill(1));
+  const [gamma, beta, mean, vr] = bnParams(m, name, c, train);
   const attrs = { epsilon: o.eps, momentum: 1 - o.momentum, training_mode: train ? 1 : 0 };
   if (!train) return m.g.op1('BatchNormalization', [x, gamma, beta, mean, vr], attrs, { name });
   const [y, newMean, newVar] = m.g.op('BatchNormalization', [x, gamma, beta, mean, vr], attrs, {
@@ -83,6 +97,25 @@ export function batchNorm(m: ModelContext, name: string, x: string, c: number, o
   });
   m.bnUpdates.push({ module: name, mean, var: vr, newMean: newMean!, newVar: newVar! });
   return y!;
+}
+
+/**
+ * Conv2d (no bias) then BatchNorm2d, parameters registered in PyTorch order (conv weight, then
+ * BN weight, bias, running_mean, running_var). Frozen BN with m.foldFrozenBn (the default) is
+ * folded into the convolution: s = γ/√(σ²+ε), W' = W·s (per output channel), b' = β − μ·s,
+ * y = Conv(x, W', b'). s and b' depend on frozen initializers only (onnxruntime folds them when
+ * the session is created) and W' is weight-sized, so this saves one activation-sized pass in
+ * the forward (the BN) and one in the backward (its dX product); dW = dW'·s.
+ */
+export function convBn(m: ModelContext, convName: string, bnName: string, x: string, cin: number, cout: number, k: number, co: ConvOpts, bn: BnOpts): string {
+  if (bn.mode !== 'frozen' || !m.foldFrozenBn) return batchNorm(m, bnName, conv2d(m, convName, x, cin, cout, k, co), cout, bn);
+  const g = m.g;
+  const w = convWeight(m, convName, cin, cout, k, co);
+  const [gamma, beta, mean, vr] = bnParams(m, bnName, cout, false);
+  const s = g.op1('Div', [gamma, g.op1('Sqrt', [g.op1('Add', [vr, g.constF32(bn.eps)])])], {}, { name: `${bnName}.fold_scale` });
+  const b = g.op1('Sub', [beta, g.op1('Mul', [mean, s])], {}, { name: `${bnName}.fold_shift` });
+  const w2 = g.op1('Mul', [w, g.op1('Reshape', [s, g.constI64([cout, 1, 1, 1])])], {}, { name: `${convName}.folded_weight` });
+  return convNode(m, convName, [x, w2, b], k, co);
 }
 
 export function relu(m: ModelContext, x: string): string {

@@ -5,7 +5,7 @@
  * Parameters: {prefix}.conv1.weight, {prefix}.bn1.*, {prefix}.conv2.weight/bias (group 'metric').
  */
 import type { GraphBuilder } from '../ir/builder.js';
-import { batchNorm, conv2d, ModelContext, relu } from './layers.js';
+import { conv2d, convBn, ModelContext, relu } from './layers.js';
 import { summarise, type BnStatUpdate, type ModelParams } from './params.js';
 import { validateMetricHeadSpec, type MetricHeadSpec } from './spec.js';
 
@@ -26,8 +26,7 @@ export function buildMetricHead(g: GraphBuilder, features: string, specIn: Metri
   const m = new ModelContext(g, spec.seed);
   m.group = 'metric';
   const p = spec.prefix;
-  let y = conv2d(m, `${p}.conv1`, features, spec.inChannels, spec.hidden, 1);
-  y = relu(m, batchNorm(m, `${p}.bn1`, y, spec.hidden, { mode: spec.bn, eps: spec.bnEps, momentum: spec.bnMomentum }));
+  const y = relu(m, convBn(m, `${p}.conv1`, `${p}.bn1`, features, spec.inChannels, spec.hidden, 1, {}, { mode: spec.bn, eps: spec.bnEps, momentum: spec.bnMomentum }));
   const proj = conv2d(m, `${p}.conv2`, y, spec.hidden, spec.embedDim, 1, { bias: true });
   const sq = g.op1('Mul', [proj, proj]);
   const ss = g.op1('ReduceSum', [sq, g.constI64([1])], { keepdims: 1 });

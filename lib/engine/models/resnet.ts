@@ -4,7 +4,7 @@
  * dilation: for output stride 8, layer3 and layer4 use stride 1 with dilation 2 and 4 in
  * every block (padding = dilation in the 3×3 convs).
  */
-import { batchNorm, conv2d, maxPool, relu, type BnOpts, type ModelContext } from './layers.js';
+import { convBn, maxPool, relu, type BnOpts, type ModelContext } from './layers.js';
 import type { DeepLabSpec } from './spec.js';
 
 export const EXPANSION = { basic: 1, bottleneck: 4 } as const;
@@ -20,16 +20,13 @@ interface BlockArgs { name: string; x: string; inplanes: number; planes: number;
 
 function downsample(m: ModelContext, a: BlockArgs, outC: number): string {
   if (a.stride === 1 && a.inplanes === outC) return a.x;
-  const c = conv2d(m, `${a.name}.downsample.0`, a.x, a.inplanes, outC, 1, { stride: a.stride });
-  return batchNorm(m, `${a.name}.downsample.1`, c, outC, a.bn);
+  return convBn(m, `${a.name}.downsample.0`, `${a.name}.downsample.1`, a.x, a.inplanes, outC, 1, { stride: a.stride }, a.bn);
 }
 
 function basicBlock(m: ModelContext, a: BlockArgs): string {
   const d = a.dilation;
-  let y = conv2d(m, `${a.name}.conv1`, a.x, a.inplanes, a.planes, 3, { stride: a.stride, padding: d, dilation: d });
-  y = relu(m, batchNorm(m, `${a.name}.bn1`, y, a.planes, a.bn));
-  y = conv2d(m, `${a.name}.conv2`, y, a.planes, a.planes, 3, { padding: d, dilation: d });
-  y = batchNorm(m, `${a.name}.bn2`, y, a.planes, a.bn);
+  let y = relu(m, convBn(m, `${a.name}.conv1`, `${a.name}.bn1`, a.x, a.inplanes, a.planes, 3, { stride: a.stride, padding: d, dilation: d }, a.bn));
+  y = convBn(m, `${a.name}.conv2`, `${a.name}.bn2`, y, a.planes, a.planes, 3, { padding: d, dilation: d }, a.bn);
   const id = downsample(m, a, a.planes);
   return relu(m, m.g.op1('Add', [y, id]));
 }
@@ -37,12 +34,9 @@ function basicBlock(m: ModelContext, a: BlockArgs): string {
 function bottleneck(m: ModelContext, a: BlockArgs, strideOn: 'conv1' | 'conv2'): string {
   const d = a.dilation;
   const out = a.planes * EXPANSION.bottleneck;
-  let y = conv2d(m, `${a.name}.conv1`, a.x, a.inplanes, a.planes, 1, { stride: strideOn === 'conv1' ? a.stride : 1 });
-  y = relu(m, batchNorm(m, `${a.name}.bn1`, y, a.planes, a.bn));
-  y = conv2d(m, `${a.name}.conv2`, y, a.planes, a.planes, 3, { stride: strideOn === 'conv2' ? a.stride : 1, padding: d, dilation: d });
-  y = relu(m, batchNorm(m, `${a.name}.bn2`, y, a.planes, a.bn));
-  y = conv2d(m, `${a.name}.conv3`, y, a.planes, out, 1);
-  y = batchNorm(m, `${a.name}.bn3`, y, out, a.bn);
+  let y = relu(m, convBn(m, `${a.name}.conv1`, `${a.name}.bn1`, a.x, a.inplanes, a.planes, 1, { stride: strideOn === 'conv1' ? a.stride : 1 }, a.bn));
+  y = relu(m, convBn(m, `${a.name}.conv2`, `${a.name}.bn2`, y, a.planes, a.planes, 3, { stride: strideOn === 'conv2' ? a.stride : 1, padding: d, dilation: d }, a.bn));
+  y = convBn(m, `${a.name}.conv3`, `${a.name}.bn3`, y, a.planes, out, 1, {}, a.bn);
   const id = downsample(m, a, out);
   return relu(m, m.g.op1('Add', [y, id]));
 }
@@ -58,8 +52,7 @@ export interface BackboneOut {
 /** Stem (conv1 7×7/2, bn1, relu, maxpool 3×3/2) and layer1..layer4. */
 export function resnetBackbone(m: ModelContext, x: string, s: DeepLabSpec): BackboneOut {
   const bn: BnOpts = { mode: s.bn, eps: s.bnEps, momentum: s.bnMomentum };
-  let y = conv2d(m, 'conv1', x, s.inChannels, s.stemWidth, 7, { stride: 2, padding: 3 });
-  y = relu(m, batchNorm(m, 'bn1', y, s.stemWidth, bn));
+  let y = relu(m, convBn(m, 'conv1', 'bn1', x, s.inChannels, s.stemWidth, 7, { stride: 2, padding: 3 }, bn));
   y = maxPool(m, 'maxpool', y, 3, 2, 1, s.maxpoolCeil);
   const plan = stagePlan(s.outputStride);
   const exp = EXPANSION[s.block];

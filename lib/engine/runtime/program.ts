@@ -1,5 +1,6 @@
 /** A compiled graph in the form the runtime ships to its worker: encoded ONNX bytes + signature. */
 import type { CompiledGraph, GraphSignature } from '../compile/signature.js';
+import { lowerTrainingBatchNorm } from '../ir/lower-batchnorm.js';
 import { encodeModel } from '../onnx/encode.js';
 
 export interface Program {
@@ -10,6 +11,11 @@ export interface Program {
   readonly signature: GraphSignature;
 }
 
+/**
+ * Encodes a compiled graph. Train-mode BatchNormalization nodes are first lowered to primitive
+ * ops (PyTorch's unbiased running variance; see ir/lower-batchnorm.ts), as every encoder of a
+ * graph for onnxruntime must.
+ */
 export function toProgram(key: string, compiled: CompiledGraph): Program {
-  return { key, model: encodeModel(compiled.graph), signature: compiled.signature };
+  return { key, model: encodeModel(lowerTrainingBatchNorm(compiled.graph)), signature: compiled.signature };
 }

@@ -60,10 +60,10 @@ export function drawCars(ctx: SceneCtx): void {
       let lat: number, z: number;
       if (parked) {
         lat = side * (road.half - shape.wid / 2 - 0.25);
-        z = 3 + zU * 55;
+        z = 3 + Math.pow(zU, 1.3) * 50;
       } else {
         lat = -road.half + road.laneW * (lane + 0.5) + jitter;
-        z = 5 + zU * 65;
+        z = 5 + Math.pow(zU, 1.4) * 60;
       }
       const oncoming = lat < 0;
       if (Math.abs(lat - camLat) < road.laneW * 0.6 && z < 9) continue;

@@ -8,12 +8,12 @@ import { shaped, variant, type LayoutKnobs, type Road } from './context.js';
 
 const DEG = Math.PI / 180;
 
-/** Camera: hfov 58–76° (target 50–72°), height 1.3–1.9 m (target 1.2–2.3 m), pitch −1°..+5°. */
+/** Camera: hfov 58–76° (target 50–72°), height 1.3–1.9 m (target 1.2–2.3 m), pitch −3°..+3°. */
 export function sampleCamera(rng: Rng, knobs: LayoutKnobs, width: number, height: number): Camera {
   const s = knobs.shapeShift;
   const hfov = shaped(rng, s, 58, 76, 50, 72) * DEG;
   const camH = shaped(rng, s, 1.3, 1.9, 1.2, 2.3);
-  const pitch = rng.range(-1, 5) * DEG;
+  const pitch = rng.range(-3, 3) * DEG;
   return makeCamera(width, height, hfov, camH, pitch);
 }
 
