@@ -206,7 +206,8 @@ export class DataLoader {
         const waitMs = performance.now() - t0;
         for (let k = lo; k < hi; k++) slots[k] = undefined;
         consumed = b + 1;
-        pump();
+        // Workers start on the next batches while the consumer works on this one.
+        if (this.slots.length > 0) pump();
         yield assemble(e, b, samples, waitMs);
       }
     } finally {

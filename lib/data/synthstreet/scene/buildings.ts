@@ -54,7 +54,7 @@ function drawSide(ctx: SceneCtx, side: number): void {
     const gapLen = rng.range(3, 14);
     const setU = rng.float();
     const setLen = rng.range(0.5, 6);
-    const height = shaped(rng, s, 6, 24, 9, 38);
+    const height = shaped(rng, s, 5, 20, 9, 34);
     const depth = rng.range(8, 20);
     const wallC = sampleColour(rng, 'facade', P);
     const glassC = sampleColour(rng, 'window', P);
@@ -72,7 +72,7 @@ function drawSide(ctx: SceneCtx, side: number): void {
     const groundH = shop ? rng.range(3, 4) : floorH;
 
     const z0 = z, z1 = z + len;
-    z = z1 + (gapU < 0.25 ? gapLen : 0);
+    z = z1 + (gapU < 0.35 ? gapLen : 0);
     if (z1 < 0.5) continue;
     const setback = setU < 0.45 ? 0 : setLen;
     const d = side * (outer + setback);

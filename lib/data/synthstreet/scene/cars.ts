@@ -63,7 +63,7 @@ export function drawCars(ctx: SceneCtx): void {
         z = 3 + Math.pow(zU, 1.3) * 50;
       } else {
         lat = -road.half + road.laneW * (lane + 0.5) + jitter;
-        z = 5 + Math.pow(zU, 1.4) * 60;
+        z = 5 + Math.pow(zU, 1.6) * 55;
       }
       const oncoming = lat < 0;
       if (Math.abs(lat - camLat) < road.laneW * 0.6 && z < 9) continue;

@@ -51,9 +51,9 @@ export function drawFences(ctx: SceneCtx): void {
   const s = knobs.shapeShift;
   for (const side of [-1, 1]) {
     const rng = stream(ctx, 'fence', side);
-    const has = rng.float() < 0.4;
+    const has = rng.float() < 0.55;
     const z0 = rng.range(-4, 30);
-    const len = rng.range(10, 60);
+    const len = rng.range(15, 70);
     const h = shaped(rng, s, 0.9, 1.3, 1.0, 1.9);
     const railsV = variant(rng, s, 0.5);
     const meshV = variant(rng, s, 0.6);

@@ -131,7 +131,7 @@ export function drawPedestrians(ctx: SceneCtx): void {
     const side = rng.float() < 0.5 ? -1 : 1;
     const sw = road.sidewalk[side < 0 ? 0 : 1];
     const latU = rng.float();
-    const z = 3 + Math.pow(rng.float(), 1.3) * 35;
+    const z = 3 + Math.pow(rng.float(), 1.5) * 30;
     let lat: number, zz: number;
     if (onCross) {
       lat = (latU * 2 - 1) * road.half * 0.9;

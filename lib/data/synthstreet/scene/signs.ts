@@ -32,11 +32,11 @@ function inside(panel: Panel, u: number, v: number, r: number): boolean {
 export function drawSigns(ctx: SceneCtx): void {
   const { fb, road, knobs } = ctx;
   const s = knobs.shapeShift, P = knobs.palette;
-  const n = stream(ctx, 'signs').intIn(1, 5);
+  const n = stream(ctx, 'signs').intIn(2, 6);
   for (let k = 0; k < n; k++) {
     const rng = stream(ctx, 'sign', k);
     const side = rng.float() < 0.6 ? 1 : -1;
-    const z = rng.range(4, 60);
+    const z = 4 + Math.pow(rng.float(), 1.3) * 45;
     const lat = side * (road.half + rng.range(0.25, 0.8));
     const tgt = variant(rng, s);
     const pi = rng.weighted(tgt ? TARGET_W : SOURCE_W);
