@@ -12,6 +12,9 @@ Writes to test/fixtures/nets/:
                        (tools/pytorch/models.py), runs it in float64 and stores summaries (see
                        `summary`) of the logits, features, loss and every trainable parameter's
                        gradient, plus each parameter tensor's sum (to detect an init change).
+  metric_head.json     the STvM metric head (train-mode BN, L2 normalisation) with weights drawn by
+                       this script (stored in the fixture): embedding, L = sum(e * G), gradients of
+                       every parameter and of the input features, updated running statistics.
   sgd_curve.json       200 SGD steps (lr 1e-4, momentum 0.9, weight decay 5e-4, head lr x10) on the
                        same batch from the small_frozen initial weights: the loss before each step,
                        in float64 (the reference) and float32 (to measure float32 drift), and float64
@@ -26,7 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, '..', '..'))
 OUT = os.path.join(ROOT, 'test', 'fixtures', 'nets')
 sys.path.insert(0, HERE)
-from models import DeepLab, cross_entropy, load_weights, onnx_initializers  # noqa: E402
+from models import DeepLab, MetricHead, cross_entropy, load_weights, onnx_initializers  # noqa: E402
 
 NET_CASES = ['small_frozen', 'small_train']
 SGD = {'case': 'small_frozen', 'steps': 200, 'lr': 1e-4, 'head_lr_mult': 10, 'momentum': 0.9, 'weight_decay': 5e-4}
@@ -76,6 +79,45 @@ def ce_fixture():
                       'weights': {'shape': list(wt.shape), 'data': wt.reshape(-1).tolist()} if weighted else None,
                       'loss': float(loss.detach()), 'grad': zt.grad.reshape(-1).tolist()})
     write('ce_loss.json', {'cases': cases})
+
+
+METRIC_SPEC = {'inChannels': 12, 'hidden': 16, 'embedDim': 8, 'bn': 'train', 'bnEps': 1e-5, 'bnMomentum': 0.1,
+               'prefix': 'metric', 'normEps': 1e-12, 'seed': 1}
+
+
+def metric_head_fixture():
+    """The metric head (train-mode BN, per-pixel L2 normalisation) with weights drawn here and
+    stored in the fixture; L = sum(e * G) for a random G; float64 autograd."""
+    rng = np.random.default_rng(77)
+    spec = METRIC_SPEC
+    head = MetricHead(spec).double().train()
+    weights = {}
+    for k, v in head.state_dict().items():
+        if k.endswith('num_batches_tracked'):
+            continue
+        if 'running_var' in k:
+            a = rng.uniform(0.5, 2.0, size=v.shape)
+        elif 'running_mean' in k or k.endswith('bias'):
+            a = rng.uniform(-0.3, 0.3, size=v.shape)
+        elif 'bn1.weight' in k:
+            a = rng.uniform(0.5, 1.5, size=v.shape)
+        else:
+            a = rng.standard_normal(v.shape) * np.sqrt(2.0 / v.shape[1])
+        weights[k] = a.astype(np.float32)
+    head.load_state_dict({**head.state_dict(), **{k: torch.tensor(a.astype(np.float64)) for k, a in weights.items()}})
+    f = torch.tensor(rng.standard_normal((2, spec['inChannels'], 4, 5)).astype(np.float32).astype(np.float64), requires_grad=True)
+    G = rng.uniform(-1, 1, size=(2, spec['embedDim'], 4, 5))
+    e = head(f)
+    loss = (e * torch.tensor(G)).sum()
+    loss.backward()
+    enc = lambda a: {'shape': list(np.shape(a)), 'data': np.asarray(a, dtype=np.float64).reshape(-1).tolist()}
+    p = spec['prefix'] + '.'
+    write('metric_head.json', {
+        'spec': spec, 'weights': {p + k: enc(a) for k, a in weights.items()}, 'features': enc(f.detach().numpy()), 'G': enc(G),
+        'embedding': enc(e.detach().numpy()), 'loss': float(loss.detach()),
+        'grads': {**{p + n: enc(q.grad.numpy()) for n, q in head.named_parameters()}, '__features': enc(f.grad.numpy())},
+        'running': {p + k: enc(v.numpy()) for k, v in head.state_dict().items() if 'running_' in k},
+    })
 
 
 def export_case(name, tmp):
@@ -196,6 +238,8 @@ def main():
             ce_fixture()
         if a.only in 'state_dicts':
             state_dict_fixture()
+        if a.only in 'metric_head':
+            metric_head_fixture()
         for n in NET_CASES:
             if a.only in n:
                 net_fixture(n, tmp)

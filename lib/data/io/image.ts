@@ -12,7 +12,7 @@ import type { Raster8, RgbImage } from './types.js';
 function sharpReason(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
   if (/unsupported image format/i.test(msg)) return 'not a supported image file (PNG or JPEG expected)';
-  if (/libpng read error|read error|premature end|truncated|Input buffer/i.test(msg)) {
+  if (/libpng read error|read error|premature end|truncated|Input buffer|Warning treated as error|bad adaptive filter|IDAT|CRC/i.test(msg)) {
     return `corrupt or truncated image (${msg.trim()})`;
   }
   return msg.trim();

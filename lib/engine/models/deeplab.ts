@@ -28,7 +28,7 @@ export interface SegModel {
 }
 
 export interface BuildOptions {
-  /** Fold frozen BN into the preceding convolution (default true; see layers.ts convBn). */
+  /** Fold frozen BN into the preceding convolution (default false; see layers.ts convBn). */
   foldFrozenBn?: boolean;
 }
 
@@ -38,7 +38,7 @@ export function buildDeepLab(g: GraphBuilder, input: string, specIn: DeepLabSpec
   const ish = g.shape(input);
   if (ish.length !== 4 || ish[1] !== spec.inChannels) throw new Error(`buildDeepLab: input '${input}' has shape [${ish.join(',')}], expected [N,${spec.inChannels},H,W]`);
   const m = new ModelContext(g, spec.seed);
-  m.foldFrozenBn = opts.foldFrozenBn ?? true;
+  m.foldFrozenBn = opts.foldFrozenBn ?? false;
   m.group = 'backbone';
   const bb = resnetBackbone(m, input, spec);
   m.group = 'head';

@@ -22,7 +22,7 @@ export class ModelContext {
   readonly bnUpdates: BnStatUpdate[] = [];
   group: ParamGroup = 'backbone';
   /** Fold frozen BN into the preceding convolution (see convBn). */
-  foldFrozenBn = true;
+  foldFrozenBn = false;
 
   constructor(readonly g: GraphBuilder, readonly seed: number) {}
 
@@ -101,11 +101,13 @@ export function batchNorm(m: ModelContext, name: string, x: string, c: number, o
 
 /**
  * Conv2d (no bias) then BatchNorm2d, parameters registered in PyTorch order (conv weight, then
- * BN weight, bias, running_mean, running_var). Frozen BN with m.foldFrozenBn (the default) is
+ * BN weight, bias, running_mean, running_var). Frozen BN with m.foldFrozenBn (opt-in) is
  * folded into the convolution: s = γ/√(σ²+ε), W' = W·s (per output channel), b' = β − μ·s,
  * y = Conv(x, W', b'). s and b' depend on frozen initializers only (onnxruntime folds them when
  * the session is created) and W' is weight-sized, so this saves one activation-sized pass in
- * the forward (the BN) and one in the backward (its dX product); dW = dW'·s.
+ * the forward (the BN) and one in the backward (its dX product); dW = dW'·s. Measured on the
+ * small DeepLab step (bench/results/engine.md): no difference above the noise (< 3 %), so the
+ * default keeps the plain BatchNormalization node.
  */
 export function convBn(m: ModelContext, convName: string, bnName: string, x: string, cin: number, cout: number, k: number, co: ConvOpts, bn: BnOpts): string {
   if (bn.mode !== 'frozen' || !m.foldFrozenBn) return batchNorm(m, bnName, conv2d(m, convName, x, cin, cout, k, co), cout, bn);

@@ -1,0 +1,191 @@
+/**
+ * The compiled programs of a self-training run (stvm-method.md, "Algorithm"). Shapes: batch
+ * N, crop H×W, classes C, feature map h×w (stride 8), feature channels F, embedding D,
+ * locations M = N·h·w.
+ *
+ * Teacher side (one runner: teacher weights θ_t, metric head m, proxies, AdamW state):
+ * - teacherEval:  image [N,3,H,W] → 'labels_feat' ŷ [N,h,w] uint8 (argmax of the stride-8
+ *                 logits), 'labels' ŷ [N,H,W] uint8 and 'confidence' q = max_c softmax [N,H,W]
+ *                 from the logits upsampled to the crop, 'features' f [N,F,h,w]; optionally
+ *                 'probs' softmax [N,C,H,W]. No gradient: θ_t only changes through the EMA.
+ * - metricStep:   features f, 'onehot' Y [M,C] (from ŷ at feature resolution), 'valid' [M,1]
+ *                 → e = normalize(m(f)) as E [M,D], L_metric = ProxyAnchor(E, Y, valid;
+ *                 proxies); AdamW on m (lr×1) and the proxies (lr×proxyLrMult); extra output
+ *                 'sim' S [M,C] = cos(e_i, p_c) before the update (the reliability's input).
+ * - ema:          θ_t ← α·θ_t + (1−α)·θ_s for every parameter: data inputs α and
+ *                 'student/<p>', state slots θ_t with `next` outputs (the executor commits them).
+ * Student side (θ_s and its SGD state):
+ * - studentStep:  image x̃ [N,3,H,W], 'labels' ỹ [N,H,W] int64 (255 ignored), 'weights' r̃
+ *                 [N,H,W] → L = (1/N_v) Σ_i r̃_i·CE(S(x̃)_i, ỹ_i) over the N_v valid pixels
+ *                 ('valid-pixels', row 8) or Σ_i r̃_i·CE_i / Σ_i r̃_i ('weight-sum');
+ *                 SGD, groups backbone ×1 / head ×headLrMult.
+ * Both sides:
+ * - predict:      image [n,3,h',w'] → 'pred' [n,h',w'] uint8 (argmax of the upsampled logits).
+ */
+import { compileEval, compileTrainStep, type CompiledGraph } from '../../engine/compile/index.js';
+import { GraphBuilder } from '../../engine/ir/builder.js';
+import { tensor, type TensorData } from '../../engine/ir/tensor.js';
+import { softmaxCrossEntropy } from '../../engine/losses/cross-entropy.js';
+import { buildMetricHead, metricHeadSpec, type SegModel } from '../../engine/models/index.js';
+import { normalArray } from '../../engine/models/layers.js';
+import { Rng } from '../../data/rng.js';
+import { proxyAnchorLoss } from '../proxy-anchor.js';
+import type { StvmConfig } from '../stvm-config.js';
+import { buildNet, type NetSource } from './net.js';
+
+export const PROXIES = 'metric.proxies';
+const UINT8 = 2;
+
+/** Names of the networks' trainable parameters (= the EMA's tensors) and their groups. */
+export interface NetParams {
+  readonly backbone: readonly string[];
+  readonly head: readonly string[];
+  readonly all: readonly string[];
+  readonly shapes: ReadonlyMap<string, readonly number[]>;
+  /** Feature channels F and the feature map size (h, w) of a crop. */
+  readonly featureChannels: number;
+  readonly featureSize: readonly [number, number];
+}
+
+function netParams(model: SegModel, g: GraphBuilder): NetParams {
+  const fs = g.shape(model.features);
+  return {
+    backbone: model.params.backbone,
+    head: model.params.head,
+    all: model.params.trainable,
+    shapes: new Map(model.params.all.map((p) => [p.name, p.shape])),
+    featureChannels: model.featureChannels,
+    featureSize: [fs[2]!, fs[3]!],
+  };
+}
+
+const argmaxU8 = (g: GraphBuilder, x: string, name: string) => g.op1('Cast', [g.op1('ArgMax', [x], { axis: 1, keepdims: 0 })], { to: UINT8 }, { outputName: name });
+
+export interface TeacherEvalOptions {
+  /** Also output the softmax probabilities [N,C,H,W] (weightings that need them). */
+  readonly probs?: boolean;
+}
+
+/** Teacher forward at the crop shape (see the file comment). */
+export function teacherEvalProgram(src: NetSource, n: number, h: number, w: number, opts: TeacherEvalOptions = {}): { compiled: CompiledGraph; params: NetParams } {
+  const { g, model } = buildNet(src, n, h, w, 'teacher');
+  const full = model.logitsFull!;
+  argmaxU8(g, model.logits, 'labels_feat');
+  argmaxU8(g, full, 'labels');
+  g.op1('Softmax', [full], { axis: 1 }, { outputName: 'probs' });
+  g.op1('ReduceMax', ['probs'], { axes: [1], keepdims: 0 }, { outputName: 'confidence' });
+  g.op1('Identity', [model.features], {}, { outputName: 'features' });
+  const outputs = ['labels_feat', 'labels', 'confidence', 'features', ...(opts.probs ? ['probs'] : [])];
+  const compiled = compileEval(g, { params: model.params.trainable, outputs, name: 'teacher_eval' });
+  return { compiled, params: netParams(model, g) };
+}
+
+/** Label prediction at any input shape (teacher or student weights, same names). */
+export function predictProgram(src: NetSource, n: number, h: number, w: number): CompiledGraph {
+  const { g, model } = buildNet(src, n, h, w, 'predict');
+  argmaxU8(g, model.logitsFull!, 'pred');
+  return compileEval(g, { params: model.params.trainable, outputs: ['pred'], name: 'predict' });
+}
+
+/** The forward graph with an argmax output, for exporting the inference model. */
+export function inferenceForward(src: NetSource, n: number, h: number, w: number): { g: GraphBuilder; model: SegModel; outputs: string[] } {
+  const { g, model } = buildNet(src, n, h, w, 'deeplab');
+  return { g, model, outputs: [model.logitsFull!] };
+}
+
+export interface StudentStepOptions {
+  readonly normaliser: 'valid-pixels' | 'weight-sum';
+}
+
+/** Student training step at the crop shape (see the file comment). */
+export function studentStepProgram(src: NetSource, n: number, h: number, w: number, cfg: StvmConfig['student'], opts: StudentStepOptions): { compiled: CompiledGraph; params: NetParams } {
+  const { g, model } = buildNet(src, n, h, w, 'student');
+  const labels = g.input('labels', 'int64', [n, h, w]);
+  const weights = g.input('weights', 'float32', [n, h, w]);
+  const ce = softmaxCrossEntropy(g, model.logitsFull!, labels, { weights });
+  let loss: string;
+  if (opts.normaliser === 'weight-sum') loss = ce.loss;
+  else {
+    // L = Σ_i w_i v_i CE_i / max(Σ_i v_i, 1): the mean over valid pixels, w a constant
+    const valid = g.op1('Cast', [g.op1('Not', [g.op1('Equal', [labels, g.constI64([255], [])])])], { to: 1 });
+    const v4 = g.op1('Reshape', [valid, g.constI64([n, 1, h, w])]);
+    const w4 = g.op1('Reshape', [weights, g.constI64([n, 1, h, w])]);
+    const all = g.constI64([0, 1, 2, 3]);
+    const num = g.op1('ReduceSum', [g.op1('Mul', [ce.perPixel, g.op1('Mul', [w4, v4])]), all], { keepdims: 0 });
+    const count = g.op1('Max', [g.op1('ReduceSum', [v4, all], { keepdims: 0 }), g.constF32(1)]);
+    loss = g.op1('Div', [num, count], {}, { name: 'student_loss' });
+  }
+  const compiled = compileTrainStep(g, {
+    loss,
+    groups: [{ params: model.params.backbone }, { params: model.params.head, lrMult: cfg.headLrMult }],
+    optimizer: { kind: 'sgd', momentum: cfg.momentum, weightDecay: cfg.weightDecay },
+    statePrefix: 'optim',
+    name: 'student_step',
+  });
+  return { compiled, params: netParams(model, g) };
+}
+
+/**
+ * Proxies p_1..p_C ∈ R^D: Kaiming-normal with mode fan_out (torch.nn.init.kaiming_normal_ on a
+ * [C, D] tensor: fan_out = C, std = √(2/C)), seeded by (seed, 'metric.proxies').
+ */
+export function initProxies(c: number, d: number, seed: number): TensorData {
+  return tensor('float32', [c, d], normalArray(new Rng([seed, 'init', PROXIES]), c * d, Math.sqrt(2 / c)));
+}
+
+export interface MetricProgramShape {
+  readonly n: number;
+  readonly featureChannels: number;
+  readonly featureSize: readonly [number, number];
+  readonly numClasses: number;
+}
+
+/** Metric step at a feature-map shape (see the file comment). */
+export function metricStepProgram(shape: MetricProgramShape, cfg: StvmConfig['metric'], seed: number): CompiledGraph {
+  const { n, featureChannels: f, numClasses: c } = shape;
+  const [h, w] = shape.featureSize;
+  const m = n * h * w;
+  const g = new GraphBuilder('metric');
+  const feats = g.input('features', 'float32', [n, f, h, w]);
+  const onehot = g.input('onehot', 'float32', [m, c]);
+  const valid = g.input('valid', 'float32', [m, 1]);
+  const head = buildMetricHead(g, feats, metricHeadSpec({ inChannels: f, hidden: cfg.hidden, embedDim: cfg.dim, seed }));
+  const emb = g.op1('Reshape', [g.op1('Transpose', [head.embedding], { perm: [0, 2, 3, 1] }), g.constI64([m, cfg.dim])], {}, { name: 'embeddings' });
+  const proxies = g.initializer(PROXIES, initProxies(c, cfg.dim, seed));
+  const pa = proxyAnchorLoss(g, emb, proxies, onehot, valid, cfg.alpha, cfg.delta);
+  const sim = g.op1('Identity', [pa.sim], {}, { outputName: 'sim' });
+  return compileTrainStep(g, {
+    loss: pa.loss,
+    groups: [{ params: head.params.trainable }, { params: [proxies], lrMult: cfg.proxyLrMult }],
+    optimizer: { kind: 'adamw', weightDecay: cfg.weightDecay },
+    extras: [sim],
+    buffers: head.bnUpdates.flatMap((u) => [{ name: u.mean, from: u.newMean }, { name: u.var, from: u.newVar }]),
+    statePrefix: 'metric-optim',
+    name: 'metric_step',
+  });
+}
+
+/**
+ * The EMA as a program on the teacher runner: θ_t ← α·θ_t + (1−α)·θ_s for each parameter.
+ * Data inputs: 'alpha' (float32 scalar) and 'student/<p>'; state: each teacher parameter p,
+ * committed from 'next/<p>'.
+ */
+export function emaProgram(params: NetParams): CompiledGraph {
+  const g = new GraphBuilder('ema');
+  const alpha = g.input('alpha', 'float32', []);
+  const beta = g.op1('Sub', [g.constF32(1), alpha]);
+  const data = [g.info(alpha)];
+  const state = [];
+  const initialState = new Map<string, TensorData>();
+  for (const p of params.all) {
+    const shape = params.shapes.get(p)!;
+    const t = g.input(p, 'float32', shape);
+    const s = g.input(`student/${p}`, 'float32', shape);
+    data.push(g.info(s));
+    const next = g.op1('Add', [g.op1('Mul', [t, alpha]), g.op1('Mul', [s, beta])], {}, { outputName: `next/${p}` });
+    g.output(next);
+    state.push({ name: p, role: 'param' as const, dtype: 'float32' as const, shape: [...shape], next });
+    initialState.set(p, tensor('float32', shape));
+  }
+  return { graph: g.graph, signature: { kind: 'eval', data, state, outputs: {} }, initialState };
+}

@@ -1,0 +1,72 @@
+/**
+ * The student side of self-training (what the student service will run): one TrainStepRunner
+ * holding the student weights θ_s and their SGD state ('optim/…'); it takes the weighted
+ * cross-entropy steps (programs.ts studentStepProgram) and hands out θ_s for the EMA.
+ */
+import type { TrainStepRunner } from '../../engine/runtime/index.js';
+import { tensor, type TensorData } from '../../engine/ir/tensor.js';
+import type { StvmConfig } from '../stvm-config.js';
+import type { NetSource } from './net.js';
+import { studentStepProgram, type NetParams, type StudentStepOptions } from './programs.js';
+import { startRunner, type SideRunnerOptions } from './runner-options.js';
+import { predictWith } from './teacher-side.js';
+
+export interface StudentSideOptions {
+  readonly net: NetSource;
+  readonly batch: number;
+  readonly crop: readonly [number, number];
+  readonly cfg: StvmConfig['student'];
+  readonly loss: StudentStepOptions;
+  readonly runner?: SideRunnerOptions;
+}
+
+export class StudentSide {
+  private readonly predictKeys = new Set<string>();
+
+  private constructor(readonly runner: TrainStepRunner, private readonly opts: StudentSideOptions, readonly params: NetParams) {}
+
+  static async start(opts: StudentSideOptions): Promise<StudentSide> {
+    const [h, w] = opts.crop;
+    const runner = await startRunner(opts.runner ?? {});
+    try {
+      const st = studentStepProgram(opts.net, opts.batch, h, w, opts.cfg, opts.loss);
+      await runner.addProgram('student', st.compiled, { initState: true });
+      return new StudentSide(runner, opts, st.params);
+    } catch (e) {
+      await runner.close();
+      throw e;
+    }
+  }
+
+  /**
+   * One step on the mixed batch: images x̃ [N,3,H,W] (normalised), labels ỹ [N·H·W] (uint8,
+   * 255 ignored), weights r̃ [N·H·W]. Returns the loss (before the update) and whether it was
+   * finite (a skipped step under the 'skip' policy).
+   */
+  async step(images: TensorData, labels: Uint8Array, weights: Float32Array, lr: number, step: number): Promise<{ loss: number; finite: boolean }> {
+    const [n, , h, w] = images.shape as [number, number, number, number];
+    const y = new BigInt64Array(labels.length);
+    const lo = new Int32Array(y.buffer); // little-endian: the low word of each int64 (checkpoints assert LE too)
+    for (let i = 0; i < labels.length; i++) lo[2 * i] = labels[i]!;
+    const r = await this.runner.trainStep('student', {
+      image: images,
+      labels: tensor('int64', [n, h, w], y),
+      weights: tensor('float32', [n, h, w], weights),
+    }, { lr, step });
+    return { loss: r.loss, finite: r.finite };
+  }
+
+  /** The student weights θ_s (copies). */
+  weights(): Promise<Map<string, TensorData>> {
+    return this.runner.getState(this.params.all);
+  }
+
+  /** Label predictions of the student for a normalised batch [n,3,h,w]. */
+  predict(images: TensorData): Promise<Uint8Array> {
+    return predictWith(this.runner, this.predictKeys, this.opts.net, images);
+  }
+
+  close(): Promise<void> {
+    return this.runner.close();
+  }
+}
