@@ -7,6 +7,8 @@ import type { Profile } from './engine-profile.js';
 export interface CaseResult {
   key: string; name: string; engine_ms: number; pytorch_ms: number; ratio: number;
   engine_peak_rss_mb: number; pytorch_peak_rss_mb: number;
+  engine_min_ms: number; pytorch_min_ms: number; paired_ratio_median?: number | undefined;
+  mode: 'interleaved' | 'sequential'; load_before: number; load_after: number;
   threads: number; steps: number; warmup: number; engine_times_ms: number[]; pytorch_times_ms: number[];
   engine_first_step_ms: number; engine_build_ms: number; step_nodes: number;
   conv_gflop_per_step: number; gemm_gflops: number; engine_gemm_fraction: number; pytorch_gemm_fraction: number;
@@ -30,11 +32,11 @@ export function writeReport(dir: string, fresh: CaseResult[], command: string): 
 
   const L: string[] = [];
   L.push('# Engine step benchmark: this engine vs PyTorch CPU', '');
-  L.push('One training step (forward, bilinear upsampling, weighted cross-entropy with ignore 255, backward, SGD momentum 0.9 / weight decay 5e-4 / head lr ×10), same network, same weights, same batch, same thread count; median of the timed steps after warm-up; each side alone in its own process (peak RSS = that process\'s maximum resident set). Regenerate with `npm run bench:engine` (both cases) or `npm run build && node dist/bench/engine.js --only small`.', '');
-  L.push('| case | engine ms | PyTorch ms | ratio (engine/PyTorch) | engine peak RSS MB | PyTorch peak RSS MB | conv GFLOP/step | engine % of GEMM rate | PyTorch % of GEMM rate | measured |');
-  L.push('|---|---|---|---|---|---|---|---|---|---|');
+  L.push('One training step (forward, bilinear upsampling, weighted cross-entropy with ignore 255, backward, SGD momentum 0.9 / weight decay 5e-4 / head lr ×10), same network, same weights, same batch, same thread count; median of the timed steps after warm-up. Each side is its own process (peak RSS = that process\'s maximum resident set); in interleaved mode their steps alternate (never both computing at once) so that both see the same machine load;  the paired ratio is the median over steps of engine/PyTorch of adjacent steps, the figure least disturbed by load that drifts during the run. Regenerate with `npm run bench:engine` (both cases) or `npm run build && node dist/bench/engine.js --only small`.', '');
+  L.push('| case | engine ms (median) | PyTorch ms (median) | ratio (engine/PyTorch) | paired ratio | engine / PyTorch min ms | engine peak RSS MB | PyTorch peak RSS MB | conv GFLOP/step | engine % of GEMM rate | PyTorch % of GEMM rate | mode, load | measured |');
+  L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const c of cases) {
-    L.push(`| ${c.name} | ${f1(c.engine_ms)} | ${f1(c.pytorch_ms)} | ${c.ratio.toFixed(2)} | ${c.engine_peak_rss_mb.toFixed(0)} | ${c.pytorch_peak_rss_mb.toFixed(0)} | ${f1(c.conv_gflop_per_step)} | ${f1(100 * c.engine_gemm_fraction)} | ${f1(100 * c.pytorch_gemm_fraction)} | ${c.measured_at ?? ''} |`);
+    L.push(`| ${c.name} | ${f1(c.engine_ms)} | ${f1(c.pytorch_ms)} | ${c.ratio.toFixed(2)} | ${c.paired_ratio_median?.toFixed(2) ?? '–'} | ${f1(c.engine_min_ms)} / ${f1(c.pytorch_min_ms)} | ${c.engine_peak_rss_mb.toFixed(0)} | ${c.pytorch_peak_rss_mb.toFixed(0)} | ${f1(c.conv_gflop_per_step)} | ${f1(100 * c.engine_gemm_fraction)} | ${f1(100 * c.pytorch_gemm_fraction)} | ${c.mode}, ${c.load_before.toFixed(1)}→${c.load_after.toFixed(1)} | ${c.measured_at ?? ''} |`);
   }
   L.push('');
   for (const c of cases) {

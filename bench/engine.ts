@@ -4,11 +4,15 @@
  * with the same thread count, timed in one run; median of ≥ 10 steps after warm-up; peak RSS of
  * each side (each side runs alone in its own process, one after the other); the engine's
  * onnxruntime profile by op type; the fraction of the machine's measured GEMM rate.
+ * Both sides are child processes that run one step on request (step-server.ts); by default
+ * their steps are interleaved (engine, PyTorch, engine, ...) so that both see the same machine
+ * load, and only one computes at any time; --sequential runs all engine steps, then starts
+ * PyTorch (one process alive at a time: use it where memory is short).
  *
  *   node dist/bench/engine.js [--only small|r101] [--steps 10] [--warmup 2] [--threads 2]
- *                             [--no-profile] [--out bench/results]
+ *                             [--sequential] [--no-profile] [--out bench/results]
  * Cases: small = small DeepLab 4×3×180×240, r101 = DeepLab-v2 ResNet-101 1×3×512×1024 (slow,
- * ~several GB: run it on a quiet machine). Writes <out>/engine.json (cases of earlier runs that
+ * several GB: run it on a quiet machine, --sequential). Writes <out>/engine.json (cases of earlier runs that
  * were not rerun are kept) and <out>/engine.md.
  */
 import { spawnSync } from 'node:child_process';
@@ -23,14 +27,15 @@ import { TrainStepRunner } from '../lib/engine/runtime/train-step-runner.js';
 import { BENCH_CASES, buildBenchCase, compileBenchStep, convMacs } from './engine-cases.js';
 import { profileStep, type Profile } from './engine-profile.js';
 import { writeReport, type CaseResult } from './engine-report.js';
+import { serveSteps, StepServer } from './step-server.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = path.resolve(path.dirname(SELF), '..', '..');
 
-interface Args { only?: string; steps: number; warmup: number; threads: number; profile: boolean; out: string }
+interface Args { only?: string; steps: number; warmup: number; threads: number; profile: boolean; sequential: boolean; out: string }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { steps: 10, warmup: 2, threads: 2, profile: true, out: path.join(ROOT, 'bench', 'results') };
+  const a: Args = { steps: 10, warmup: 2, threads: 2, profile: true, sequential: false, out: path.join(ROOT, 'bench', 'results') };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const v = () => { const x = argv[++i]; if (x === undefined) throw new Error(`${k} needs a value`); return x; };
@@ -39,6 +44,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--warmup') a.warmup = Number(v());
     else if (k === '--threads') a.threads = Number(v());
     else if (k === '--no-profile') a.profile = false;
+    else if (k === '--sequential') a.sequential = true;
     else if (k === '--out') a.out = path.resolve(v());
     else throw new Error(`unknown argument ${k} (see the header of bench/engine.ts)`);
   }
@@ -63,33 +69,61 @@ function workerExport(key: string, dir: string): void {
   fs.writeFileSync(path.join(dir, 'case.json'), JSON.stringify({ spec: c.spec, batch: c.batch }));
 }
 
-interface EngineTiming { median_ms: number; times_ms: number[]; peak_rss_mb: number; build_ms: number; first_step_ms: number; nodes: number; conv_macs: number; profile?: Profile }
+interface EngineReady { build_ms: number; nodes: number; conv_macs: number }
+interface EngineDone { peak_rss_mb: number; profile?: Profile }
 
-/** Child process: build, compile and time the engine's step. */
-async function workerTime(key: string, out: string, a: Args): Promise<void> {
+/** Child process: build and compile the engine's step, then serve steps (step-server.ts). */
+async function workerServe(key: string, a: Args): Promise<void> {
   const t0 = performance.now();
   const b = buildBenchCase(BENCH_CASES[key]!);
   const step = compileBenchStep(b);
-  const build = performance.now() - t0;
+  const ready: EngineReady = { build_ms: performance.now() - t0, nodes: step.graph.nodes.length, conv_macs: convMacs(b.g) };
   const runner = await TrainStepRunner.start({ threads: a.threads, inThread: true });
+  await runner.addProgram('step', step, { initState: true });
   const feeds = { image: b.batch.image, labels: b.batch.labels, weights: b.batch.weights };
-  const times: number[] = [];
-  let first = 0;
-  try {
-    await runner.addProgram('step', step, { initState: true });
-    for (let i = 0; i < a.warmup + a.steps; i++) {
-      const t = performance.now();
-      await runner.trainStep('step', feeds, { lr: 1e-4, transfer: false });
-      const dt = performance.now() - t;
-      if (i === 0) first = dt;
-      if (i >= a.warmup) times.push(dt);
-    }
-  } finally {
+  await serveSteps(ready, async () => { await runner.trainStep('step', feeds, { lr: 1e-4, transfer: false }); }, async () => {
+    const res: EngineDone = { peak_rss_mb: rssMb() };
     await runner.close();
+    if (a.profile) res.profile = await profileStep(step, feeds, a.threads);
+    return res;
+  });
+}
+
+interface PyDone { peak_rss_mb: number; torch: string }
+
+/** Runs warm-up and timed steps of both sides; returns their times (warm-up excluded). */
+async function timeBoth(key: string, dir: string, a: Args, passArgs: string[]) {
+  const engineArgs = ['--max-old-space-size=16384', SELF, '--worker', 'serve', key, ...passArgs];
+  const pyArgs = [path.join(ROOT, 'tools', 'pytorch', 'bench_step.py'), '--serve', '--weights', path.join(dir, 'weights.onnx'), '--case', path.join(dir, 'case.json'), '--threads', String(a.threads)];
+  const eng = new StepServer('engine', process.execPath, engineArgs, ROOT);
+  let py: StepServer | undefined;
+  const startPy = async () => { py = new StepServer('PyTorch', 'python3', pyArgs, ROOT); await py.read(); return py; };
+  try {
+    const ready = await eng.read<EngineReady & { ready: true }>();
+    const e: number[] = [];
+    const p: number[] = [];
+    let firstEngine = 0;
+    if (a.sequential) {
+      for (let i = 0; i < a.warmup + a.steps; i++) { const t = await eng.step(); if (i === 0) firstEngine = t; if (i >= a.warmup) e.push(t); }
+      const engDone = await eng.done<EngineDone>();
+      const pys = await startPy();
+      for (let i = 0; i < a.warmup + a.steps; i++) { const t = await pys.step(); if (i >= a.warmup) p.push(t); }
+      return { ready, e, p, firstEngine, engDone, pyDone: await pys.done<PyDone>() };
+    }
+    const pys = await startPy();
+    for (let i = 0; i < a.warmup + a.steps; i++) {
+      const te = await eng.step();
+      const tp = await pys.step();
+      if (i === 0) firstEngine = te;
+      if (i >= a.warmup) { e.push(te); p.push(tp); }
+      console.log(`  step ${i < a.warmup ? `warm-up ${i + 1}` : i - a.warmup + 1}: engine ${te.toFixed(0)} ms, PyTorch ${tp.toFixed(0)} ms`);
+    }
+    const pyDone = await pys.done<PyDone>();
+    return { ready, e, p, firstEngine, engDone: await eng.done<EngineDone>(), pyDone };
+  } finally {
+    eng.kill();
+    py?.kill();
   }
-  const res: EngineTiming = { median_ms: median(times), times_ms: times, peak_rss_mb: rssMb(), build_ms: build, first_step_ms: first, nodes: step.graph.nodes.length, conv_macs: convMacs(b.g) };
-  if (a.profile) res.profile = await profileStep(step, feeds, a.threads);
-  fs.writeFileSync(out, JSON.stringify(res));
 }
 
 /** GFLOP/s of one 1024³ float32 MatMul on onnxruntime with the same thread count (median of 10). */
@@ -121,14 +155,14 @@ function run(cmd: string, args: string[], what: string): string {
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === '--worker') {
-    const [, mode, key, target, ...rest] = argv;
-    if (mode === 'export') workerExport(key!, target!);
-    else await workerTime(key!, target!, parseArgs(rest));
+    const [, mode, key, ...rest] = argv;
+    if (mode === 'export') workerExport(key!, rest[0]!);
+    else await workerServe(key!, parseArgs(rest));
     return;
   }
   const a = parseArgs(argv);
   const keys = a.only ? [a.only] : Object.keys(BENCH_CASES);
-  const passArgs = ['--steps', String(a.steps), '--warmup', String(a.warmup), '--threads', String(a.threads), ...(a.profile ? [] : ['--no-profile'])];
+  const passArgs = ['--threads', String(a.threads), ...(a.profile ? [] : ['--no-profile'])];
   const gemm = await gemmRate(a.threads);
   console.log(`GEMM rate (onnxruntime MatMul 1024³, ${a.threads} threads): ${gemm.toFixed(1)} GFLOP/s`);
   const results: CaseResult[] = [];
@@ -138,22 +172,24 @@ async function main(): Promise<void> {
     try {
       console.log(`[${key}] ${c.name}: exporting weights for PyTorch`);
       run(process.execPath, [SELF, '--worker', 'export', key, dir], 'weight export');
-      console.log(`[${key}] engine: ${a.warmup} warm-up + ${a.steps} timed steps`);
-      run(process.execPath, ['--max-old-space-size=8192', SELF, '--worker', 'time', key, path.join(dir, 'engine.json'), ...passArgs], 'engine timing');
-      const eng = JSON.parse(fs.readFileSync(path.join(dir, 'engine.json'), 'utf8')) as EngineTiming;
-      console.log(`[${key}] engine ${eng.median_ms.toFixed(1)} ms/step, peak RSS ${eng.peak_rss_mb.toFixed(0)} MB; PyTorch: timing`);
-      const py = JSON.parse(run('python3', [path.join(ROOT, 'tools', 'pytorch', 'bench_step.py'), '--weights', path.join(dir, 'weights.onnx'), '--case', path.join(dir, 'case.json'),
-        '--steps', String(a.steps), '--warmup', String(a.warmup), '--threads', String(a.threads)], 'PyTorch timing').trim().split('\n').at(-1)!) as { median_ms: number; times_ms: number[]; peak_rss_mb: number; torch: string };
-      console.log(`[${key}] PyTorch ${py.median_ms.toFixed(1)} ms/step, peak RSS ${py.peak_rss_mb.toFixed(0)} MB; ratio ${(eng.median_ms / py.median_ms).toFixed(2)}`);
-      const flops = 3 * 2 * eng.conv_macs;
+      console.log(`[${key}] ${a.warmup} warm-up + ${a.steps} timed steps per side, ${a.sequential ? 'sequential' : 'interleaved'}`);
+      const load0 = os.loadavg()[0]!;
+      const r = await timeBoth(key, dir, a, passArgs);
+      const em = median(r.e);
+      const pm = median(r.p);
+      console.log(`[${key}] engine ${em.toFixed(1)} ms/step (RSS ${r.engDone.peak_rss_mb.toFixed(0)} MB), PyTorch ${pm.toFixed(1)} ms/step (RSS ${r.pyDone.peak_rss_mb.toFixed(0)} MB), ratio ${(em / pm).toFixed(2)}`);
+      const flops = 3 * 2 * r.ready.conv_macs;
       results.push({
-        key, name: c.name, engine_ms: eng.median_ms, pytorch_ms: py.median_ms, ratio: eng.median_ms / py.median_ms,
-        engine_peak_rss_mb: eng.peak_rss_mb, pytorch_peak_rss_mb: py.peak_rss_mb,
-        threads: a.threads, steps: a.steps, warmup: a.warmup, engine_times_ms: eng.times_ms, pytorch_times_ms: py.times_ms,
-        engine_first_step_ms: eng.first_step_ms, engine_build_ms: eng.build_ms, step_nodes: eng.nodes,
+        key, name: c.name, engine_ms: em, pytorch_ms: pm, ratio: em / pm,
+        engine_peak_rss_mb: r.engDone.peak_rss_mb, pytorch_peak_rss_mb: r.pyDone.peak_rss_mb,
+        engine_min_ms: Math.min(...r.e), pytorch_min_ms: Math.min(...r.p),
+        paired_ratio_median: a.sequential ? undefined : median(r.e.map((x, i) => x / r.p[i]!)),
+        mode: a.sequential ? 'sequential' : 'interleaved', load_before: load0, load_after: os.loadavg()[0]!,
+        threads: a.threads, steps: a.steps, warmup: a.warmup, engine_times_ms: r.e, pytorch_times_ms: r.p,
+        engine_first_step_ms: r.firstEngine, engine_build_ms: r.ready.build_ms, step_nodes: r.ready.nodes,
         conv_gflop_per_step: flops / 1e9, gemm_gflops: gemm,
-        engine_gemm_fraction: flops / (eng.median_ms / 1000) / 1e9 / gemm, pytorch_gemm_fraction: flops / (py.median_ms / 1000) / 1e9 / gemm,
-        torch: py.torch, ...(eng.profile ? { profile: eng.profile } : {}),
+        engine_gemm_fraction: flops / (em / 1000) / 1e9 / gemm, pytorch_gemm_fraction: flops / (pm / 1000) / 1e9 / gemm,
+        torch: r.pyDone.torch, ...(r.engDone.profile ? { profile: r.engDone.profile } : {}),
       });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

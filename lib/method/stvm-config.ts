@@ -18,6 +18,7 @@ export const STVM_SCHEMA = {
       weightDecay: { type: 'number', default: 1e-4, min: 0, doc: 'AdamW weight decay of m and the proxies', reconstructed: true },
       maxLocations: { type: 'int', default: 20000, min: 1, doc: 'at most this many feature locations per batch enter the metric loss (random subsample)', reconstructed: true },
       warmupIters: { type: 'int', default: 500, min: 0, doc: 'metric warm-up: iterations training only m and proxies on the frozen source model before the student starts', symbol: 'K_w', reconstructed: true },
+      enabled: { type: 'bool', default: true, doc: 'run the metric network (off for the non-metric baselines: no metric step, no reliability, no warm-up)' },
     },
   },
   reliability: {
@@ -45,6 +46,20 @@ export const STVM_SCHEMA = {
       momentum: { type: 'number', default: 0.9, min: 0, max: 1, doc: 'SGD momentum' },
       weightDecay: { type: 'number', default: 5e-4, min: 0, doc: 'SGD weight decay' },
       polyPower: { type: 'number', default: 0.9, min: 0, doc: 'poly learning-rate decay power' },
+      lossNorm: { type: 'enum', values: ['valid-pixels', 'weight-sum'], default: 'valid-pixels', doc: 'normaliser of the weighted CE: 1/N over the N valid pixels (row 8; r a constant) or 1/Σ_i r_i', symbol: '1/N', reconstructed: true },
+    },
+  },
+  teacher: {
+    type: 'enum', values: ['ema', 'fixed-source'], default: 'ema',
+    doc: 'the pseudo-labelling network: the EMA mean teacher (row 1) or the fixed source model (no EMA; baselines)', symbol: 'θ_t',
+  },
+  strongAug: {
+    type: 'object', doc: 'strong photometric augmentation of the mixed image x̃ (row 12; DACS-style values)', fields: {
+      jitter: { type: 'number', default: 0.25, min: 0, max: 0.5, doc: 'colour-jitter strength s: brightness/contrast/saturation factors in [1−s, 1+s], hue shift in [−s, s] turns', reconstructed: true },
+      jitterP: { type: 'number', default: 0.8, min: 0, max: 1, doc: 'probability of the colour jitter', reconstructed: true },
+      blurP: { type: 'number', default: 0.5, min: 0, max: 1, doc: 'probability of a Gaussian blur', reconstructed: true },
+      blurSigmaMin: { type: 'number', default: 0.15, min: 0, doc: 'blur σ lower bound (pixels)', reconstructed: true },
+      blurSigmaMax: { type: 'number', default: 1.15, min: 0, doc: 'blur σ upper bound (pixels)', reconstructed: true },
     },
   },
   ema: {

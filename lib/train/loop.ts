@@ -61,12 +61,17 @@ export interface LoopOptions {
   readonly keepCheckpoints?: number;
   /** Also log a human-readable line every N iterations (default 0: none). */
   readonly logEvery?: number;
+  /**
+   * Stop early after iteration `until` − 1 (a checkpoint is written there), e.g. to split a
+   * run over several sessions; `resume` continues it. Default: `iterations`.
+   */
+  readonly until?: number;
 }
 
 export interface LoopResult {
   /** Iteration the run started at (0, or the resumed checkpoint's step). */
   readonly startStep: number;
-  /** Iterations done in total (= options.iterations on success). */
+  /** Iterations done in total (= options.iterations on success, or `until`). */
   readonly iterations: number;
   /** Metrics of the last iteration run in this call. */
   readonly last?: StepMetrics;
@@ -146,7 +151,8 @@ export async function runLoop(alg: Algorithm, opts: LoopOptions): Promise<LoopRe
   let last: StepMetrics | undefined;
   let lastEval: EvaluationResult | undefined;
   try {
-    for (let t = start; t < iterations; t++) {
+    const end = Math.min(iterations, opts.until ?? iterations);
+    for (let t = start; t < end; t++) {
       let m: StepMetrics;
       try {
         m = await alg.step(t);
@@ -167,8 +173,8 @@ export async function runLoop(alg: Algorithm, opts: LoopOptions): Promise<LoopRe
       bar?.update(t + 1, { loss: typeof m['loss'] === 'number' ? m['loss'].toFixed(4) : '-' });
       if (opts.logEvery && (t + 1) % opts.logEvery === 0) run.logger.info(`iteration ${t + 1}/${iterations}`, m);
       const done = t + 1;
-      if (done === iterations || (opts.checkpointEvery > 0 && done % opts.checkpointEvery === 0)) await saveAt(done);
-      if (opts.evalSet && evalEvery > 0 && (done % evalEvery === 0 || done === iterations)) {
+      if (done === end || (opts.checkpointEvery > 0 && done % opts.checkpointEvery === 0)) await saveAt(done);
+      if (opts.evalSet && evalEvery > 0 && (done % evalEvery === 0 || done === end)) {
         const ev = await evaluatePredictor((x) => alg.predict(x), opts.evalSet.dataset, opts.evalSet.options);
         lastEval = ev.result;
         run.metric({ step: t, kind: 'eval', split: opts.evalSet.name, diag_miou: ev.result.mIoU, diag_pixel_acc: ev.result.pixelAccuracy, wall_s: +wall().toFixed(3) });
@@ -179,5 +185,5 @@ export async function runLoop(alg: Algorithm, opts: LoopOptions): Promise<LoopRe
     bar?.stop();
   }
   if (start >= iterations && lastCkpt === '' && iterations === 0) await saveAt(0);
-  return { startStep: start, iterations, ...(last ? { last } : {}), skipped, wallS: wall(), ...(lastEval ? { lastEval } : {}), checkpoint: lastCkpt };
+  return { startStep: start, iterations: Math.max(start, Math.min(iterations, opts.until ?? iterations)), ...(last ? { last } : {}), skipped, wallS: wall(), ...(lastEval ? { lastEval } : {}), checkpoint: lastCkpt };
 }

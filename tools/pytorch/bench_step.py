@@ -1,6 +1,7 @@
 """PyTorch side of `npm run bench:engine` (bench/engine.ts spawns it; one case per call).
 
   python3 tools/pytorch/bench_step.py --weights W.onnx --case CASE.json [--steps 10] [--warmup 2] [--threads 2]
+  python3 tools/pytorch/bench_step.py --weights W.onnx --case CASE.json --serve [--threads 2]
 
 W.onnx: the initial weights and batch written by the engine (initializers under PyTorch
 state-dict names, plus __image, __labels, __weights), so both sides time the same network on
@@ -9,6 +10,9 @@ One training step = zero_grad, forward, bilinear upsampling (align_corners) to t
 weighted cross-entropy with ignore 255, backward, SGD (momentum 0.9, weight decay 5e-4, head
 lr x10) -- what the engine's compiled step computes. float32, CPU, torch.set_num_threads(threads).
 Prints one JSON line: {"median_ms", "times_ms", "peak_rss_mb", "threads", "torch"}.
+--serve: prints {"ready": true}, then runs one step per input line 'step' (answering {"ms": t})
+until the line 'done' (answering {"peak_rss_mb", "threads", "torch"}); bench/engine.ts uses it
+to interleave PyTorch and engine steps so that both see the same machine load.
 """
 import argparse, json, os, resource, sys, time
 import torch
@@ -25,6 +29,7 @@ def main():
     ap.add_argument('--warmup', type=int, default=2)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--lr', type=float, default=1e-4)
+    ap.add_argument('--serve', action='store_true')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.set_num_interop_threads(1)
@@ -50,6 +55,19 @@ def main():
         opt.step()
         return float(loss.detach())
 
+    info = lambda: {'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'threads': torch.get_num_threads(), 'torch': torch.__version__}
+    if a.serve:
+        print(json.dumps({'ready': True}), flush=True)
+        for line in sys.stdin:
+            cmd = line.strip()
+            if cmd == 'step':
+                t0 = time.perf_counter()
+                step()
+                print(json.dumps({'ms': (time.perf_counter() - t0) * 1000}), flush=True)
+            elif cmd == 'done':
+                print(json.dumps(info()), flush=True)
+                return
+        return
     for _ in range(a.warmup):
         step()
     times = []
@@ -59,8 +77,7 @@ def main():
         times.append((time.perf_counter() - t0) * 1000)
     s = sorted(times)
     med = s[len(s) // 2] if len(s) % 2 else (s[len(s) // 2 - 1] + s[len(s) // 2]) / 2
-    print(json.dumps({'median_ms': med, 'times_ms': times, 'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                      'threads': torch.get_num_threads(), 'torch': torch.__version__}))
+    print(json.dumps({'median_ms': med, 'times_ms': times, **info()}))
 
 
 if __name__ == '__main__':

@@ -57,7 +57,10 @@ function checkSize(name: string, v: number): number {
   return v;
 }
 
-/** Geometry pass only: the frame buffers of a layout (exposed for tests and tools). */
+/**
+ * Geometry pass only: the frame buffers of a layout (exposed for tests and tools). Their
+ * arrays are per-thread scratch storage: read them before rendering the next frame.
+ */
 export function renderGeometry(seed: number, knobs: LayoutKnobs, width: number, height: number): FrameBuffers {
   const root = new Rng(['layout', seed]);
   const cam = sampleCamera(root.fork('camera'), knobs, width, height);

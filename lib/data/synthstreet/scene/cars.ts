@@ -158,8 +158,7 @@ function drawCar(ctx: SceneCtx, c: CarSpec): void {
   const cabFace = (name: string): Frag => {
     if (name === 'top') return () => paintTop;
     if (name === 'rear' || name === 'front') {
-      const g = name === 'rear' ? glass : glass;
-      return (u, v) => (v > bodyHi + 0.05 && v < cabHi - 0.06 && Math.abs(u) < ct - 0.08 ? g : paintBack);
+      return (u, v) => (v > bodyHi + 0.05 && v < cabHi - 0.06 && Math.abs(u) < ct - 0.08 ? glass : paintBack);
     }
     const mid = (zb0 + zb1) / 2;
     return (u, v) => (v > bodyHi + 0.06 && v < cabHi - 0.07 && u > zb0 + 0.15 + (v - bodyHi) * 0.6 && u < zb1 - 0.1 - (v - bodyHi) * 0.9 && Math.abs(u - mid) > 0.05 ? glassSide : paintSide);
@@ -168,7 +167,6 @@ function drawCar(ctx: SceneCtx, c: CarSpec): void {
   // Wheels: discs on both sides (the z-buffer hides the far side), blocks under the body.
   const r = 0.32;
   const axles = [-hl + 0.8, hl - 0.85];
-  const cam = ctx.cam;
   for (const sx of [-1, 1]) {
     for (const az of axles) {
       const w: number[] = [], uv: number[] = [];
@@ -184,5 +182,4 @@ function drawCar(ctx: SceneCtx, c: CarSpec): void {
       fillPolygon(ctx.fb, q, [0, 0, 1, 0, 1, 1, 0, 1], () => tyre);
     }
   }
-  void cam;
 }

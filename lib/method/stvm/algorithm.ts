@@ -1,0 +1,241 @@
+/**
+ * STvM self-training in one process (stvm-method.md "Algorithm"), as an Algorithm of
+ * lib/train/algorithm.ts (structurally: lib/method does not import lib/train). Iteration t:
+ *
+ *   x            = target batch of iteration t (images only)
+ *   ŷ, q, f      = teacher(x)                                   teacher side, no gradient
+ *   L_metric     = ProxyAnchor(normalize(m(f)), ŷ_feat)  → AdamW step on m, proxies (every t)
+ *   r            = reliability(S, ŷ_feat) ↑ bilinear to the crop
+ *   — for t < K_w (metric warm-up) the iteration ends here —
+ *   x̃, ỹ, (q̃, r̃) = mix(x, ŷ, q, r; one mask per image)       none | classmix-random | mocm
+ *   w            = weighting(mixed view)                        reliability | uniform | confidence | …
+ *   x̃            ← strong photometric augmentation (x̃)
+ *   L_student    = (1/N_v) Σ_i w_i·CE(S(x̃)_i, ỹ_i)   → SGD step, lr = poly(t − K_w)
+ *   θ_t          ← α θ_t + (1−α) θ_s, α = α_{t−K_w} (every ema.every student steps)
+ *
+ * All randomness of iteration t comes from Rng(['stvm', seed, t]) and the batch is a pure
+ * function of (seed, t), so saveState/loadState (both runners' tensors + counters) resume exactly.
+ * The evaluated model is the teacher (predict/exportModel); predictStudent reports the student.
+ */
+import type { NormalizeOptions } from '../../data/transforms/normalize.js';
+import { writeCHW } from '../../data/transforms/normalize.js';
+import { photometric, type PhotometricOptions } from '../../data/transforms/photometric.js';
+import { Rng } from '../../data/rng.js';
+import { polyLr, type Schedule } from '../../engine/optim/schedules.js';
+import type { TensorData } from '../../engine/ir/tensor.js';
+import type { JsonValue } from '../../engine/runtime/checkpoint.js';
+import { saveInferenceModel } from '../../engine/onnx/export.js';
+import { emaDecaySpan } from '../ema.js';
+import { reliability } from '../reliability.js';
+import type { StvmConfig } from '../stvm-config.js';
+import { loopSettings, type LoopSettings, type WeightingChoice } from './loop-settings.js';
+import { maskedMean, metricTargets, upsampleBilinear } from './maps.js';
+import { mixBatch } from './mixing.js';
+import type { NetSource } from './net.js';
+import { inferenceForward } from './programs.js';
+import type { SideRunnerOptions } from './runner-options.js';
+import { StudentSide } from './student-side.js';
+import type { TargetBatch } from './target-batches.js';
+import { TeacherSide } from './teacher-side.js';
+import type { TeacherView } from './weighting.js';
+
+export interface StvmAlgorithmOptions {
+  readonly cfg: StvmConfig;
+  readonly seed: number;
+  /** Total iterations T of the run (the student's poly schedule spans T − K_w steps). */
+  readonly iterations: number;
+  readonly batch: number;
+  /** Crop [width, height] of the target batches. */
+  readonly crop: readonly [number, number];
+  readonly net: NetSource;
+  readonly numClasses: number;
+  /** Network-input normalisation of the source model. */
+  readonly normalize: NormalizeOptions;
+  /** Target batches (images only) by iteration. */
+  readonly batches: { at(t: number): Promise<TargetBatch> };
+  /** A registered weighting instead of cfg.weighting (baselines). */
+  readonly weighting?: WeightingChoice;
+  readonly runner?: SideRunnerOptions;
+  /** EMA implementation: program on the teacher runner (default) or TypeScript arithmetic. */
+  readonly emaImpl?: 'graph' | 'ts';
+  /**
+   * Writes the evaluated model given every tensor of the network (source tensors with the
+   * teacher's weights); default: lib/engine/onnx/export.ts at the crop size, output the
+   * upsampled logits.
+   */
+  readonly exporter?: (file: string, tensors: Map<string, TensorData>) => Promise<void>;
+  readonly name?: string;
+}
+
+interface SavedJson { teacherVersion: number; emaUpdates: number }
+
+const now = () => performance.now();
+
+export class StvmAlgorithm {
+  readonly name: string;
+  readonly settings: LoopSettings;
+  private teacherVersion = 0;
+  private emaUpdates = 0;
+  private readonly schedule: Schedule;
+  private readonly strong: PhotometricOptions | undefined;
+
+  private constructor(private readonly o: StvmAlgorithmOptions, settings: LoopSettings, readonly teacher: TeacherSide, readonly student: StudentSide) {
+    this.name = o.name ?? 'stvm';
+    this.settings = settings;
+    const cfg = o.cfg;
+    this.schedule = polyLr({ base: cfg.student.lr, maxSteps: Math.max(1, o.iterations - settings.warmup), power: cfg.student.polyPower });
+    const a = cfg.strongAug;
+    this.strong = cfg.mocm.strongAug
+      ? { jitter: { brightness: a.jitter, contrast: a.jitter, saturation: a.jitter, hue: a.jitter, p: a.jitterP }, blur: { sigma: [a.blurSigmaMin, a.blurSigmaMax], p: a.blurP } }
+      : undefined;
+  }
+
+  static async create(o: StvmAlgorithmOptions): Promise<StvmAlgorithm> {
+    const settings = loopSettings(o.cfg, o.weighting);
+    const [cw, ch] = o.crop;
+    const teacher = await TeacherSide.start({
+      net: o.net, batch: o.batch, crop: [ch, cw], numClasses: o.numClasses,
+      ...(settings.metric ? { metric: { cfg: o.cfg.metric, seed: o.seed } } : {}),
+      probs: settings.weighting.needs.probs ?? false,
+      emaImpl: o.emaImpl ?? 'graph',
+      ...(o.runner ? { runner: o.runner } : {}),
+    });
+    try {
+      const student = await StudentSide.start({
+        net: o.net, batch: o.batch, crop: [ch, cw], cfg: o.cfg.student, loss: { normaliser: o.cfg.student.lossNorm },
+        ...(o.runner ? { runner: o.runner } : {}),
+      });
+      return new StvmAlgorithm(o, settings, teacher, student);
+    } catch (e) {
+      await teacher.close();
+      throw e;
+    }
+  }
+
+  /** The student's learning rate at iteration t (0 during the warm-up). */
+  lrAt(t: number): number {
+    return t < this.settings.warmup ? 0 : this.schedule(t - this.settings.warmup);
+  }
+
+  async step(t: number): Promise<Record<string, number>> {
+    const { cfg, numClasses: C } = this.o;
+    const s = this.settings;
+    const rng = new Rng(['stvm', this.o.seed, t]);
+    const m: Record<string, number> = {};
+    let t0 = now();
+    const batch = await this.o.batches.at(t);
+    m['ms_data'] = now() - t0;
+    const [N, , H, W] = batch.images.shape as [number, number, number, number];
+
+    t0 = now();
+    const tout = await this.teacher.forward(batch.images);
+    m['ms_teacher'] = now() - t0;
+
+    let rel: Float32Array | undefined;
+    if (s.metric) {
+      t0 = now();
+      const [h, w] = this.teacher.featureSize;
+      const tg = metricTargets(tout.labelsFeat, C, cfg.metric.maxLocations, rng.fork('metric'));
+      const ms = await this.teacher.metricStep(tout.features, tg.onehot, tg.valid, t);
+      const relFeat = reliability(ms.sim, tout.labelsFeat, C, cfg.reliability.variant, cfg.reliability.beta);
+      rel = upsampleBilinear(relFeat, N, h, w, H, W);
+      m['metric_loss'] = ms.loss;
+      m['mean_reliability'] = maskedMean(relFeat, tout.labelsFeat);
+      m['metric_locations'] = tg.used;
+      m['ms_metric'] = now() - t0;
+    }
+    if (t < s.warmup) return { ...m, loss: m['metric_loss'] ?? NaN, warmup: 1 };
+
+    t0 = now();
+    const view: TeacherView = {
+      n: N, height: H, width: W, numClasses: C, labels: tout.labels, confidence: tout.confidence,
+      ...(tout.probs ? { probs: tout.probs } : {}), ...(rel ? { reliability: rel } : {}),
+    };
+    const mix = mixBatch(batch.raw, view, s.mixing, rng.fork('mix'));
+    const weights = s.weightFn(mix.view);
+    const plane = H * W;
+    const x = new Float32Array(N * 3 * plane);
+    mix.images.forEach((img, i) => {
+      const aug = this.strong ? photometric(img, rng.fork('aug', i), this.strong) : img;
+      writeCHW(aug, x, i * 3 * plane, this.o.normalize);
+    });
+    m['mixed_fraction'] = mix.mixedFraction;
+    m['mean_weight'] = maskedMean(weights, mix.view.labels);
+    m['ms_mocm'] = now() - t0;
+
+    t0 = now();
+    const k = t - s.warmup;
+    const lr = this.schedule(k);
+    const r = await this.student.step({ dtype: 'float32', shape: [N, 3, H, W], data: x }, mix.view.labels, weights, lr, t);
+    m['student_loss'] = r.loss;
+    m['lr'] = lr;
+    m['ms_student'] = now() - t0;
+    if (!r.finite) m['nonfinite_skipped'] = 1;
+
+    if (s.teacher === 'ema' && (k + 1) % cfg.ema.every === 0) {
+      t0 = now();
+      const alpha = emaDecaySpan(k, cfg.ema.every, cfg.ema.maxDecay);
+      await this.teacher.ema(await this.student.weights(), alpha);
+      this.teacherVersion = k + 1;
+      this.emaUpdates++;
+      m['ema_alpha'] = alpha;
+      m['ms_ema'] = now() - t0;
+    }
+    m['teacher_version'] = this.teacherVersion;
+    m['staleness'] = k + 1 - this.teacherVersion;
+    return { ...m, loss: r.loss };
+  }
+
+  async saveState(): Promise<{ tensors: Map<string, TensorData>; json: JsonValue }> {
+    const tensors = new Map<string, TensorData>();
+    for (const [k, v] of await this.teacher.runner.getState()) tensors.set(`teacher/${k}`, v);
+    for (const [k, v] of await this.student.runner.getState()) tensors.set(`student/${k}`, v);
+    const json: SavedJson = { teacherVersion: this.teacherVersion, emaUpdates: this.emaUpdates };
+    return { tensors, json: json as unknown as JsonValue };
+  }
+
+  async loadState(st: { tensors: Map<string, TensorData>; json: JsonValue }): Promise<void> {
+    const split = async (prefix: string, side: { runner: { stateInfo(): Promise<Map<string, unknown>>; setState(t: Map<string, TensorData>): Promise<void> } }) => {
+      const part = new Map<string, TensorData>();
+      for (const [k, v] of st.tensors) if (k.startsWith(prefix)) part.set(k.slice(prefix.length), v);
+      const held = await side.runner.stateInfo();
+      const missing = [...held.keys()].filter((k) => !part.has(k));
+      if (missing.length > 0) throw new Error(`loadState: the saved state lacks ${prefix}${missing[0]} (${missing.length} tensor(s) missing)`);
+      await side.runner.setState(part);
+    };
+    await split('teacher/', this.teacher);
+    await split('student/', this.student);
+    const j = st.json as unknown as SavedJson;
+    this.teacherVersion = j.teacherVersion;
+    this.emaUpdates = j.emaUpdates;
+  }
+
+  /** Teacher predictions (the evaluated model). */
+  predict(images: TensorData): Promise<Uint8Array> {
+    return this.teacher.predict(images);
+  }
+
+  /** Student predictions (reported alongside). */
+  predictStudent(images: TensorData): Promise<Uint8Array> {
+    return this.student.predict(images);
+  }
+
+  /** Every tensor of the network with the teacher's (or the student's) weights. */
+  async networkTensors(which: 'teacher' | 'student' = 'teacher'): Promise<Map<string, TensorData>> {
+    const out = new Map<string, TensorData>(this.o.net.weights ?? []);
+    for (const [k, v] of await (which === 'teacher' ? this.teacher : this.student).weights()) out.set(k, v);
+    return out;
+  }
+
+  async exportModel(file: string): Promise<void> {
+    const tensors = await this.networkTensors('teacher');
+    if (this.o.exporter) return this.o.exporter(file, tensors);
+    const [cw, ch] = this.o.crop;
+    const f = inferenceForward(this.o.net, 1, ch, cw);
+    await saveInferenceModel(file, f.g.graph, tensors, { outputs: f.outputs, name: 'deeplab', producer: 'stvm-sfda' });
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.teacher.close(), this.student.close()]);
+  }
+}
