@@ -15,20 +15,25 @@ import { sessionOptions } from '../lib/engine/runtime/providers.js';
 import { toOrt } from '../lib/engine/runtime/ort-tensor.js';
 
 export interface OpTime { op: string; ms: number; share: number; count: number }
-export interface Profile { runs: number; totalKernelMs: number; byOp: OpTime[]; topNodes: { node: string; op: string; ms: number }[] }
+export interface Profile { runs: number; totalKernelMs: number; wallMs: number; byOp: OpTime[]; topNodes: { node: string; op: string; ms: number }[] }
 
 interface Ev { cat: string; name: string; ts: number; dur: number; args?: { op_name?: string } }
 
 export async function profileStep(step: CompiledGraph, data: Record<string, TensorData>, threads: number, runs = 3): Promise<Profile> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engine-prof-'));
   const opts = { ...sessionOptions('cpu', threads), enableProfiling: true, profileFilePrefix: path.join(dir, 'step') };
+  const wall: number[] = [];
   const session = await ort.InferenceSession.create(encodeModel(lowerTrainingBatchNorm(step.graph)), opts);
   try {
     const feeds: Record<string, ort.Tensor> = {};
     for (const [k, v] of Object.entries(data)) feeds[k] = toOrt(v);
     feeds[step.signature.lr!] = toOrt({ dtype: 'float32', shape: [], data: new Float32Array([1e-4]) });
     for (const [k, v] of step.initialState) feeds[k] = toOrt(v);
-    for (let i = 0; i <= runs; i++) await session.run(feeds);
+    for (let i = 0; i <= runs; i++) {
+      const t = performance.now();
+      await session.run(feeds);
+      if (i > 0) wall.push(performance.now() - t);
+    }
     session.endProfiling();
   } finally {
     await session.release();
@@ -59,6 +64,7 @@ export async function profileStep(step: CompiledGraph, data: Record<string, Tens
   return {
     runs: n,
     totalKernelMs: total / 1000 / n,
+    wallMs: wall.reduce((x, y) => x + y, 0) / wall.length,
     byOp: [...byOp].map(([op, v]) => ({ op, ms: v.us / 1000 / n, share: v.us / total, count: v.count / n })).sort((a, b) => b.ms - a.ms),
     topNodes: [...byNode].map(([node, v]) => ({ node, op: v.op, ms: v.us / 1000 / n })).sort((a, b) => b.ms - a.ms).slice(0, 15),
   };

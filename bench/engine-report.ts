@@ -48,7 +48,7 @@ export function writeReport(dir: string, fresh: CaseResult[], command: string): 
     L.push(`- GEMM rate of this machine (onnxruntime MatMul 1024³, same threads): ${f1(c.gemm_gflops)} GFLOP/s; conv FLOPs per step counted as 3 × 2 × forward conv MACs`);
     if (c.profile) {
       const p = c.profile;
-      L.push('', `Engine profile (onnxruntime enableProfiling, kernel time per step, mean of ${p.runs} runs after a warm-up; ${f1(p.totalKernelMs)} ms of kernels per step):`, '');
+      L.push('', `Engine profile (onnxruntime enableProfiling, kernel time per step, mean of ${p.runs} runs after a warm-up; ${f1(p.totalKernelMs)} ms of kernels in ${f1(p.wallMs)} ms of session.run per step, the rest being onnxruntime's own overhead and the copies of inputs and outputs):`, '');
       L.push('| op type | ms/step | share | nodes |', '|---|---|---|---|');
       for (const o of p.byOp.slice(0, 20)) L.push(`| ${o.op} | ${f1(o.ms)} | ${f1(100 * o.share)} % | ${o.count} |`);
       L.push('', 'Most expensive nodes:', '', '| node | op | ms/step |', '|---|---|---|');

@@ -14,22 +14,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseFlags, runMain, UsageError, type CommandSpec } from '../lib/cli/args.js';
-import { openUnlabelledDataset } from '../lib/data/datasets/index.js';
-import type { UnlabelledDataset } from '../lib/data/datasets/types.js';
+import { openLabelledDataset, openUnlabelledDataset } from '../lib/data/datasets/index.js';
+import type { LabelledDataset, UnlabelledDataset } from '../lib/data/datasets/types.js';
 import type { AugmentSpec } from '../lib/data/transforms/pipeline.js';
 import { resultToJson } from '../lib/eval/results.js';
-import { validateAdaptConfig, type AdaptConfig, type AdaptDataConfig } from '../lib/method/self-training-config.js';
+import { datasetSpecOf, validateAdaptConfig, type AdaptConfig, type AdaptDataConfig } from '../lib/method/self-training-config.js';
 import { StvmAlgorithm, TargetBatches } from '../lib/method/stvm/index.js';
 import { weightingNames } from '../lib/method/stvm/weightings.js';
 import { openRunDir } from '../lib/run/run-dir.js';
 import { writeFileAtomic } from '../lib/engine/runtime/atomic-write.js';
 import { configHash } from '../lib/train/config-hash.js';
-import { datasetSpecOf, labelledDatasetOf } from '../lib/train/data-config.js';
 import { evaluatePredictor, type EvaluateOptions } from '../lib/train/evaluate.js';
 import { runLoop, type EvalSet } from '../lib/train/loop.js';
 import { loadSegModel, saveSegModel, type ModelMeta } from '../lib/train/model-file.js';
 import { exportSegOnnx } from '../lib/train/seg-net.js';
-import { synthStreetImages } from '../lib/train/synth-dataset.js';
+import { synthStreetDataset, synthStreetImages } from '../lib/train/synth-dataset.js';
 
 const COMMAND: CommandSpec = {
   name: 'node dist/cli/adapt.js',
@@ -70,15 +69,16 @@ function readConfig(file: string, overrides: Record<string, unknown>): AdaptConf
   return validateAdaptConfig(raw, file);
 }
 
-const dataOf = (d: AdaptDataConfig): AdaptDataConfig => ({
-  source: d.source, style: d.style, synthSeed: d.synthSeed, count: d.count, width: d.width, height: d.height,
-  kind: d.kind, root: d.root, split: d.split, sequences: d.sequences, city: d.city,
-});
-
 /** The target images: label-free by type (UnlabelledDataset); no label path is opened. */
-async function targetImages(d: AdaptDataConfig): Promise<UnlabelledDataset> {
+async function targetImages(d: AdaptDataConfig, protocol: string): Promise<UnlabelledDataset> {
   if (d.source === 'synthstreet') return synthStreetImages({ seed: d.synthSeed, count: d.count, style: d.style, width: d.width, height: d.height });
-  return openUnlabelledDataset(datasetSpecOf(d));
+  return openUnlabelledDataset(datasetSpecOf(d, protocol));
+}
+
+/** The labelled split of the diagnostic evaluation. */
+async function evalDataset(d: AdaptDataConfig, protocol: string): Promise<LabelledDataset> {
+  if (d.source === 'synthstreet') return synthStreetDataset({ seed: d.synthSeed, count: d.count, style: d.style, width: d.width, height: d.height });
+  return openLabelledDataset(datasetSpecOf(d, protocol));
 }
 
 function targetAugment(c: AdaptConfig): AugmentSpec {
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   const hash = configHash(record);
   run.logger.info('adapt', { config: flags['config'], source: cfg.source, out, weighting: cfg.weighting.name || cfg.stvm.weighting, registered: weightingNames().join(',') });
 
-  const batches = new TargetBatches(await targetImages(dataOf(cfg.target)), { batch: cfg.batch, seed: cfg.seed, augment: targetAugment(cfg), normalize: meta.normalize });
+  const batches = new TargetBatches(await targetImages(cfg.target, meta.protocol), { batch: cfg.batch, seed: cfg.seed, augment: targetAugment(cfg), normalize: meta.normalize });
   const adaptedMeta = (which: string): ModelMeta => ({ ...meta, source: { adaptedFrom: path.resolve(cfg.source), method: cfg.name, network: which, config: hash, iterations: cfg.iterations } });
   const alg = await StvmAlgorithm.create({
     name: cfg.name, cfg: cfg.stvm, seed: cfg.seed, iterations: cfg.iterations, batch: cfg.batch, crop: [cfg.augment.cropWidth, cfg.augment.cropHeight],
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     let evalSet: EvalSet | undefined;
     let evalOpts: EvaluateOptions | undefined;
     if (cfg.eval.enabled) {
-      const ds = await labelledDatasetOf(dataOf(cfg.eval));
+      const ds = await evalDataset(cfg.eval, meta.protocol);
       evalOpts = {
         normalize: meta.normalize, batch: cfg.eval.batch, numClasses: meta.spec.numClasses,
         ...(cfg.eval.resizeWidth > 0 ? { resize: [cfg.eval.resizeWidth, cfg.eval.resizeHeight] as const } : {}),

@@ -11,6 +11,7 @@
  * here and validated by that weighting's own schema (lib/method/stvm/weighting.ts).
  */
 import { ConfigError, validate, type Resolved, type Schema } from '../config/schema.js';
+import { resolveSpec, type DatasetSpec } from '../data/datasets/spec.js';
 import { STVM_SCHEMA } from './stvm-config.js';
 import { loopSettings } from './stvm/loop-settings.js';
 
@@ -26,6 +27,7 @@ const dataFields = (d: { source: 'synthstreet' | 'dataset'; style: string; synth
   split: { type: 'string', default: d.split, doc: "dataset: split(s), e.g. 'train+val'" },
   sequences: { type: 'string', default: d.sequences, doc: "dataset: comma-separated name prefixes to keep (CamVid sequences, e.g. '0001TP'); empty = all" },
   city: { type: 'string', default: '', doc: 'dataset: NTHU city (Rome | Rio | Tokyo | Taipei)' },
+  protocol: { type: 'string', default: '', doc: "dataset: class protocol of the labels (cityscapes19 | cityscapes16 | cityscapes13 | camvid11); empty = the source model's" },
 } as const);
 
 const TARGET_FIELDS = dataFields({ source: 'synthstreet', style: 'overcast-photo', synthSeed: 1, count: 500, split: 'train', sequences: '' });
@@ -104,6 +106,8 @@ export function validateAdaptConfig(raw: unknown, where = 'config'): AdaptConfig
     if (c.augment.scaleMax < c.augment.scaleMin) throw new ConfigError('augment.scaleMax', `must be ≥ augment.scaleMin (${c.augment.scaleMin})`);
     if ((c.augment.resizeWidth === 0) !== (c.augment.resizeHeight === 0)) throw new ConfigError('augment.resizeWidth', 'set augment.resizeWidth and augment.resizeHeight together (or neither)');
     if ((c.eval.resizeWidth === 0) !== (c.eval.resizeHeight === 0)) throw new ConfigError('eval.resizeWidth', 'set eval.resizeWidth and eval.resizeHeight together (or neither)');
+    if (c.target.source === 'dataset') checkSpec(datasetSpecOf(c.target, ''), false, 'target');
+    if (c.eval.enabled && c.eval.source === 'dataset') checkSpec(datasetSpecOf(c.eval, ''), true, 'eval');
     const kw = c.stvm.metric.enabled ? c.stvm.metric.warmupIters : 0;
     if (c.iterations <= kw) throw new ConfigError('iterations', `${c.iterations} iterations leave no student step after the metric warm-up of stvm.metric.warmupIters = ${kw}`);
     if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params))) throw new ConfigError('weighting.params', `expected an object, got ${JSON.stringify(params)}`);
@@ -114,5 +118,27 @@ export function validateAdaptConfig(raw: unknown, where = 'config'): AdaptConfig
   } catch (e) {
     if (e instanceof ConfigError) throw new ConfigError(e.field, `${e.message.replace(/^config field '[^']*': /, '')} (in ${where})`);
     throw e;
+  }
+}
+
+/**
+ * The dataset spec of a data section ('dataset' source). `modelProtocol` fills an empty
+ * protocol (the source model's classes); sequences become name prefixes.
+ */
+export function datasetSpecOf(d: AdaptDataConfig, modelProtocol: string): DatasetSpec {
+  const prefixes = d.sequences.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const protocol = d.protocol || modelProtocol;
+  return {
+    kind: d.kind, root: d.root, split: d.split,
+    ...(protocol ? { protocol } : {}), ...(prefixes.length ? { namePrefixes: prefixes } : {}), ...(d.city ? { city: d.city } : {}),
+  };
+}
+
+/** Checks kind/split/protocol/city without touching the disk; errors name the section. */
+function checkSpec(spec: DatasetSpec, labelled: boolean, section: string): void {
+  try {
+    resolveSpec(spec, labelled);
+  } catch (e) {
+    throw new ConfigError(section, (e as Error).message);
   }
 }

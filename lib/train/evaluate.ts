@@ -47,10 +47,18 @@ export interface EvaluateOptions {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
-/** Checks that a model fits a dataset (class count); throws a clear error otherwise. */
+/** A model that does not fit the data it is asked to predict (class count, input size). */
+export class ModelFitError extends Error {
+  constructor(msg: string) {
+    super(msg);
+    this.name = 'ModelFitError';
+  }
+}
+
+/** Checks that a model fits a dataset (class count); throws a ModelFitError otherwise. */
 export function checkModelFits(ds: LabelledDataset, numClasses: number | undefined): void {
   if (numClasses !== undefined && numClasses !== ds.protocol.numClasses) {
-    throw new Error(`the model predicts ${numClasses} classes but dataset ${ds.id} uses protocol ${ds.protocol.id} with ${ds.protocol.numClasses} classes`);
+    throw new ModelFitError(`the model predicts ${numClasses} classes but dataset ${ds.id} uses protocol ${ds.protocol.id} with ${ds.protocol.numClasses} classes`);
   }
 }
 
@@ -84,7 +92,7 @@ export async function evaluatePredictor(predict: BatchPredictor, ds: LabelledDat
     const inputs = group.map((s) => (opts.resize ? resizeImage(s.image, opts.resize[0], opts.resize[1]) : s.image));
     const { width: w, height: h } = inputs[0]!;
     if (opts.inputSize && (opts.inputSize[0] !== w || opts.inputSize[1] !== h)) {
-      throw new Error(`the model's input size is ${opts.inputSize[0]}x${opts.inputSize[1]} but ${ds.id} image '${group[0]!.name}' is ${w}x${h}${opts.resize ? ' after resizing' : ''}: pass a resize policy of ${opts.inputSize[0]}x${opts.inputSize[1]}`);
+      throw new ModelFitError(`the model's input size is ${opts.inputSize[0]}x${opts.inputSize[1]} but ${ds.id} image '${group[0]!.name}' is ${w}x${h}${opts.resize ? ' after resizing' : ''}: pass a resize policy of ${opts.inputSize[0]}x${opts.inputSize[1]}`);
     }
     const pred = await predict(toBatch(inputs, opts.normalize));
     if (pred.length !== group.length * w * h) throw new Error(`evaluate: the predictor returned ${pred.length} labels for ${group.length}x${h}x${w}`);

@@ -21,7 +21,7 @@
  */
 export * from './algorithm.js';
 export { runLoop, latestCheckpoint, type EvalSet, type LoopOptions, type LoopResult } from './loop.js';
-export { evaluatePredictor, checkModelFits, toBatch, type EvaluateOptions, type Evaluation } from './evaluate.js';
+export { evaluatePredictor, checkModelFits, ModelFitError, toBatch, type EvaluateOptions, type Evaluation } from './evaluate.js';
 export { TrainBatches, batchFeeds, type Batch } from './batches.js';
 export * from './model-file.js';
 export { compileSupervisedStep, compilePredict, argmaxLabels, SegPredictor, exportSegOnnx, type SupervisedStepOptions } from './seg-net.js';

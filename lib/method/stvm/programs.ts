@@ -72,8 +72,12 @@ export function teacherEvalProgram(src: NetSource, n: number, h: number, w: numb
   const full = model.logitsFull!;
   argmaxU8(g, model.logits, 'labels_feat');
   argmaxU8(g, full, 'labels');
-  g.op1('Softmax', [full], { axis: 1 }, { outputName: 'probs' });
-  g.op1('ReduceMax', ['probs'], { axes: [1], keepdims: 0 }, { outputName: 'confidence' });
+  // q = max_c softmax(z)_c = 1 / Σ_c exp(z_c − max_c z) (no transposes, unlike Softmax on axis 1)
+  const mx = g.op1('ReduceMax', [full], { axes: [1], keepdims: 1 });
+  const ex = g.op1('Exp', [g.op1('Sub', [full, mx])]);
+  const se = g.op1('ReduceSum', [ex, g.constI64([1])], { keepdims: 1 });
+  g.op1('Reshape', [g.op1('Reciprocal', [se]), g.constI64([n, h, w])], {}, { outputName: 'confidence' });
+  if (opts.probs) g.op1('Div', [ex, se], {}, { outputName: 'probs' });
   g.op1('Identity', [model.features], {}, { outputName: 'features' });
   const outputs = ['labels_feat', 'labels', 'confidence', 'features', ...(opts.probs ? ['probs'] : [])];
   const compiled = compileEval(g, { params: model.params.trainable, outputs, name: 'teacher_eval' });

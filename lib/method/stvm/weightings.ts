@@ -5,3 +5,4 @@
  * Append-only list of plug-in modules: `echo "import './<dir>/<file>.js';" >> lib/method/stvm/weightings.ts`
  */
 export * from './weighting.js';
+import '../baselines/weightings.js';

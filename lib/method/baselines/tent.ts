@@ -1,0 +1,186 @@
+/**
+ * TENT (Wang et al., ICLR 2021, "Tent: fully test-time adaptation by entropy minimization")
+ * as an Algorithm (lib/train/algorithm.ts) driven by runLoop.
+ *
+ * Iteration t, target batch x [N,3,H,W] (unlabelled, the batch of (seed, t)):
+ *   z  = f_θ(x) [N,C,H,W]   logits upsampled to the crop, every BN in TRAIN mode: it
+ *                           normalises with the batch's own mean/variance
+ *   H  = (1/(N·H·W)) Σ_{n,i,j} −Σ_c p_c log p_c,  p = softmax_c(z), log p = log-softmax_c(z)
+ *        (built in-graph from LogSoftmax and its Exp; the backward pass is the engine's)
+ *   θ_BN ← optimiser step on ∂H/∂θ_BN for the BN affine parameters γ, β ONLY (every
+ *        convolution and the classifier stay frozen constants of the graph).
+ * Optimiser (as TENT): Adam (AdamW with weight decay 0, β = (0.9, 0.999)) by default — TENT's
+ * choice for its segmentation/CIFAR experiments; SGD with momentum 0.9 (its ImageNet choice)
+ * as an option. Constant learning rate (TENT uses no schedule).
+ *
+ * BN statistics of the EVALUATED model (documented choice): TENT itself predicts with the
+ * test batch's statistics (it drops the running statistics). Here the train step also updates
+ * each BN's running statistics with the source model's BN momentum m (PyTorch convention
+ * running ← (1−m)·running + m·batch), starting from the source's, so after T iterations they
+ * track the target's statistics (an online AdaBN); `predict`/`exportModel` use eval-mode BN
+ * with those running statistics and the adapted γ/β. Predictions then do not depend on how
+ * the evaluation images are batched, and the exported model is an ordinary inference model.
+ *
+ * State (exact resume): every runner state tensor under 'tent/' — the network (adapted γ/β,
+ * running statistics, frozen weights) and the optimiser state; JSON {}. The batch of
+ * iteration t is a pure function of (seed, t) (TargetBatches), and nothing else is random.
+ */
+import { compileTrainStep, type CompiledGraph } from '../../engine/compile/index.js';
+import type { TensorData } from '../../engine/ir/tensor.js';
+import { createDeepLab, type DeepLabSpec } from '../../engine/models/index.js';
+import type { OptimizerConfig } from '../../engine/optim/index.js';
+import { TrainStepRunner, type NonFinitePolicy } from '../../engine/runtime/index.js';
+import type { Algorithm, AlgorithmState, StepMetrics } from '../../train/algorithm.js';
+import { NONFINITE_SKIPPED } from '../../train/algorithm.js';
+import type { SegModelFile } from '../../train/model-file.js';
+import { exportSegOnnx, SegPredictor } from '../../train/seg-net.js';
+import type { TargetBatch } from '../stvm/target-batches.js';
+
+const PREFIX = 'tent/';
+
+export interface TentOptions {
+  /** The source model (spec, normalisation, every tensor incl. BN running statistics). */
+  readonly model: SegModelFile;
+  /** Target batches (images only) by iteration; their shape fixes the compiled step. */
+  readonly batches: { at(t: number): Promise<TargetBatch> };
+  readonly batch: number;
+  /** Crop [width, height] of the target batches. */
+  readonly crop: readonly [number, number];
+  /** Learning rate (constant). Default 1e-4. */
+  readonly lr?: number;
+  /** 'adam' (default; AdamW with weight decay 0) or 'sgd' (momentum `momentum`, default 0.9). */
+  readonly optimizer?: 'adam' | 'sgd';
+  readonly momentum?: number;
+  /** BN momentum of the running-statistics update (default: the source spec's). */
+  readonly bnMomentum?: number;
+  readonly threads?: number;
+  readonly nonFinite?: NonFinitePolicy;
+  /** Images per evaluation batch of `predict` (default 4). */
+  readonly evalBatch?: number;
+  readonly inThread?: boolean;
+}
+
+/** The BN affine parameters (γ = '<bn>.weight', β = '<bn>.bias') of a network. */
+export function bnAffineParams(spec: DeepLabSpec): string[] {
+  const { model } = createDeepLab({ ...spec, bn: 'train' }, 1, 33, 33, 'probe');
+  return model.params.all.filter((p) => p.role === 'bn_weight' || p.role === 'bn_bias').map((p) => p.name);
+}
+
+/**
+ * The TENT training step (see the file comment): inputs 'image' [N,3,H,W]; trainable: BN γ/β;
+ * buffers: BN running statistics; extra output 'logits' [N,C,H,W] (the forward it minimised).
+ */
+export function tentStepProgram(spec: DeepLabSpec, n: number, h: number, w: number, optimizer: OptimizerConfig, bnMomentum: number, tensors?: ReadonlyMap<string, TensorData>): { compiled: CompiledGraph; affine: string[] } {
+  const { g, model } = createDeepLab({ ...spec, bn: 'train', bnMomentum, upsampleLogits: true }, n, h, w, 'tent');
+  if (tensors) {
+    for (const p of model.params.all) {
+      const t = tensors.get(p.name);
+      if (t === undefined) throw new Error(`TENT: the source model lacks tensor '${p.name}'`);
+      g.graph.initializers.set(p.name, t);
+    }
+  }
+  const z = g.op1('Identity', [model.logitsFull!], {}, { outputName: 'logits' });
+  const logp = g.op1('LogSoftmax', [z], { axis: 1 }, { name: 'tent.logp' });
+  const p = g.op1('Exp', [logp], {}, { name: 'tent.p' });
+  const plogp = g.op1('ReduceSum', [g.op1('Mul', [p, logp]), g.constI64([1])], { keepdims: 0 }, { name: 'tent.plogp' });
+  const ent = g.op1('Neg', [plogp], {}, { name: 'tent.entropy_map' });
+  const loss = g.op1('ReduceMean', [ent], { axes: [0, 1, 2], keepdims: 0 }, { outputName: 'entropy' });
+  const affine = model.params.all.filter((q) => q.role === 'bn_weight' || q.role === 'bn_bias').map((q) => q.name);
+  if (affine.length === 0) throw new Error('TENT: the network has no BatchNorm affine parameters');
+  const compiled = compileTrainStep(g, {
+    loss,
+    groups: [{ params: affine }],
+    optimizer,
+    extras: [z],
+    buffers: model.bnUpdates.flatMap((u) => [{ name: u.mean, from: u.newMean }, { name: u.var, from: u.newVar }]),
+    statePrefix: 'tent-optim',
+    name: 'tent_step',
+  });
+  return { compiled, affine };
+}
+
+export class TentAlgorithm implements Algorithm {
+  readonly name = 'tent';
+  private readonly predictor: SegPredictor;
+
+  private constructor(private readonly o: TentOptions, private readonly runner: TrainStepRunner, readonly affine: readonly string[], private readonly lr: number) {
+    this.predictor = new SegPredictor(runner, o.model.meta.spec, { batch: o.evalBatch ?? 4 });
+  }
+
+  static async create(o: TentOptions): Promise<TentAlgorithm> {
+    const lr = o.lr ?? 1e-4;
+    if (!(lr >= 0 && Number.isFinite(lr))) throw new Error(`TENT: lr must be a finite number ≥ 0 (got ${lr})`);
+    if (!Number.isInteger(o.batch) || o.batch < 2) throw new Error(`TENT: batch must be an integer ≥ 2 (train-mode BN needs batch statistics; got ${o.batch})`);
+    const kind = o.optimizer ?? 'adam';
+    const optimizer: OptimizerConfig = kind === 'adam' ? { kind: 'adamw', weightDecay: 0 } : { kind: 'sgd', momentum: o.momentum ?? 0.9 };
+    const spec = o.model.meta.spec;
+    const [cw, ch] = o.crop;
+    const runner = await TrainStepRunner.start({ threads: o.threads ?? 0, nonFinite: o.nonFinite ?? 'stop', inThread: o.inThread ?? false });
+    try {
+      // the whole network in the state store: the predict program reads every tensor from it
+      await runner.setState(o.model.tensors);
+      const { compiled, affine } = tentStepProgram(spec, o.batch, ch, cw, optimizer, o.bnMomentum ?? spec.bnMomentum, o.model.tensors);
+      await runner.addProgram('tent', compiled, { initState: true });
+      return new TentAlgorithm(o, runner, affine, lr);
+    } catch (e) {
+      await runner.close();
+      throw e;
+    }
+  }
+
+  async step(t: number): Promise<StepMetrics> {
+    const t0 = performance.now();
+    const b = await this.o.batches.at(t);
+    const t1 = performance.now();
+    const r = await this.runner.trainStep('tent', { image: b.images }, { lr: this.lr, step: t });
+    return { loss: r.loss, entropy: r.loss, lr: this.lr, ms_data: +(t1 - t0).toFixed(1), ms_step: +(performance.now() - t1).toFixed(1), ...(r.skipped ? { [NONFINITE_SKIPPED]: 1 } : {}) };
+  }
+
+  /** The logits the last step minimised over are returned by `stepWithLogits` (tests). */
+  async stepWithLogits(t: number): Promise<{ loss: number; logits: TensorData; images: TensorData }> {
+    const b = await this.o.batches.at(t);
+    const images: TensorData = { ...b.images, data: new Float32Array(b.images.data as Float32Array) };
+    const r = await this.runner.trainStep('tent', { image: b.images }, { lr: this.lr, step: t });
+    return { loss: r.loss, logits: r.outputs['logits']!, images };
+  }
+
+  async saveState(): Promise<AlgorithmState> {
+    const s = await this.runner.getState();
+    return { tensors: new Map([...s].map(([k, v]) => [PREFIX + k, v])), json: {} };
+  }
+
+  async loadState(s: AlgorithmState): Promise<void> {
+    const own = new Map<string, TensorData>();
+    for (const [k, v] of s.tensors) {
+      if (!k.startsWith(PREFIX)) throw new Error(`TENT: unexpected state tensor '${k}'`);
+      own.set(k.slice(PREFIX.length), v);
+    }
+    const info = await this.runner.stateInfo();
+    for (const k of info.keys()) if (!own.has(k)) throw new Error(`TENT: state tensor '${PREFIX}${k}' is missing from the checkpoint`);
+    await this.runner.setState(own);
+  }
+
+  /** Eval-mode BN with the adapted γ/β and the running statistics (see the file comment). */
+  predict(images: TensorData): Promise<Uint8Array> {
+    return this.predictor.predict(images);
+  }
+
+  /** Every tensor of the adapted network (PyTorch names). */
+  async modelTensors(): Promise<Map<string, TensorData>> {
+    return this.runner.getState([...this.o.model.tensors.keys()]);
+  }
+
+  /** The adapted model as a model file (spec unchanged, tensors adapted). */
+  async adaptedModel(): Promise<SegModelFile> {
+    return { meta: { ...this.o.model.meta, source: { adaptedBy: 'tent', lr: this.lr, from: this.o.model.meta.source ?? null } }, tensors: await this.modelTensors() };
+  }
+
+  async exportModel(file: string): Promise<void> {
+    const m = await this.adaptedModel();
+    await exportSegOnnx(file, m.tensors, m.meta);
+  }
+
+  async close(): Promise<void> {
+    await this.runner.close();
+  }
+}
