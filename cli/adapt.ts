@@ -148,9 +148,11 @@ async function main(): Promise<void> {
       command: process.argv.slice(1).map((a) => path.relative(process.cwd(), a) || a).join(' '),
     };
     if (evalSet && evalOpts) {
-      if (res.lastEval) results['teacher'] = resultToJson(res.lastEval);
+      // (a resumed run that had already finished evaluates the teacher here)
+      const teacherEval = res.lastEval ?? (await evaluatePredictor((x) => alg.predict(x), evalSet.dataset, evalOpts)).result;
+      results['teacher'] = resultToJson(teacherEval);
       if (cfg.eval.student) results['student'] = resultToJson((await evaluatePredictor((x) => alg.predictStudent(x), evalSet.dataset, evalOpts)).result);
-      run.logger.info('final diagnostic evaluation', { split: evalSet.name, teacher_miou: res.lastEval?.mIoU ?? NaN, ...(results['student'] ? { student_miou: (results['student'] as { mIoU: number }).mIoU } : {}) });
+      run.logger.info('final diagnostic evaluation', { split: evalSet.name, teacher_miou: teacherEval.mIoU, ...(results['student'] ? { student_miou: (results['student'] as { mIoU: number }).mIoU } : {}) });
     }
     await writeFileAtomic(path.join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   } finally {

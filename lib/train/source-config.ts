@@ -51,6 +51,13 @@ export const SOURCE_SCHEMA = {
       normalize: { type: 'enum', values: ['imagenet', 'none'], default: 'imagenet', doc: 'input normalisation (stored in the model)' },
     },
   },
+  loss: {
+    type: 'object', doc: 'the training loss: pixel-wise softmax cross-entropy, void (255) ignored',
+    fields: {
+      classBalance: { type: 'number', default: 0, min: 0, max: 1, doc: 'class weights w_c = (median_f / f_c)^classBalance (median frequency balancing, SegNet) from the label histograms of the first balanceFrames training frames; 0 = unweighted CE' },
+      balanceFrames: { type: 'int', default: 200, min: 1, doc: 'training frames whose labels give the class frequencies f_c' },
+    },
+  },
   optimizer: {
     type: 'object', doc: 'optimiser and poly learning-rate schedule',
     fields: {

@@ -1,7 +1,7 @@
 /**
  * Supervised training as an Algorithm (source training, and the target oracle when the data
- * are the target's labelled images): softmax cross-entropy (ignore 255) on logits upsampled to
- * the crop, small DeepLab with train-mode BN (running statistics are buffers updated by each
+ * are the target's labelled images): softmax cross-entropy (ignore 255; optionally class
+ * weighted by median frequency balancing, class-weights.ts) on logits upsampled to the crop, small DeepLab with train-mode BN (running statistics are buffers updated by each
  * step), SGD with momentum (or AdamW) with a poly schedule, classifier lr × headLrMult.
  * Batches come from the loader (batches.ts), a pure function of (seed, t).
  *
@@ -17,6 +17,7 @@ import { makeSchedule, type OptimizerConfig, type Schedule } from '../engine/opt
 import { TrainStepRunner } from '../engine/runtime/train-step-runner.js';
 import { NONFINITE_SKIPPED, type Algorithm, type AlgorithmState, type StepMetrics } from './algorithm.js';
 import { batchFeeds, TrainBatches } from './batches.js';
+import { datasetClassWeights, pixelWeights } from './class-weights.js';
 import { loaderSourceOf } from './data-config.js';
 import type { ModelMeta, Normalization } from './model-file.js';
 import { MODEL_FORMAT, saveSegModel } from './model-file.js';
@@ -65,6 +66,8 @@ export class SupervisedAlgorithm implements Algorithm {
     private readonly batches: TrainBatches,
     private readonly schedule: Schedule,
     private readonly paramNames: readonly string[],
+    /** Class weights of the loss (undefined: unweighted CE). */
+    readonly classWeights: Float32Array | undefined,
   ) {
     this.predictor = new SegPredictor(runner, spec, { batch: config.runtime.evalBatch });
   }
@@ -73,8 +76,10 @@ export class SupervisedAlgorithm implements Algorithm {
   static async create(c: SourceConfig, train: LabelledDataset, opts: { source?: Record<string, unknown> } = {}): Promise<SupervisedAlgorithm> {
     const protocol = train.protocol;
     const spec = modelSpecOf(c, protocol.numClasses);
+    const classWeights = c.loss.classBalance > 0 ? await datasetClassWeights(train, c.loss.balanceFrames, c.loss.classBalance) : undefined;
     const { compiled, model } = compileSupervisedStep(spec, {
       batch: c.batch, height: c.augment.cropHeight, width: c.augment.cropWidth, optimizer: optimizerOf(c), headLrMult: c.optimizer.headLrMult,
+      weighted: classWeights !== undefined,
     });
     const runner = await TrainStepRunner.start({ threads: c.runtime.threads, nonFinite: c.runtime.nonFinite });
     try {
@@ -82,9 +87,10 @@ export class SupervisedAlgorithm implements Algorithm {
       const batches = await TrainBatches.open({ source: loaderSourceOf(c.data), augment: augmentOf(c), batchSize: c.batch, seed: c.seed, workers: c.runtime.workers });
       const meta: ModelMeta = {
         format: MODEL_FORMAT, version: 1, spec: { ...spec }, normalize: normalizationOf(c), protocol: protocol.id, classes: [...protocol.classes],
-        inputSize: [c.data.width, c.data.height], source: { trainedOn: train.id, iterations: c.iterations, ...(opts.source ?? {}) } as never,
+        inputSize: [c.data.width, c.data.height],
+        source: { trainedOn: train.id, iterations: c.iterations, ...(classWeights ? { classWeights: [...classWeights].map((w) => +w.toFixed(4)) } : {}), ...(opts.source ?? {}) } as never,
       };
-      return new SupervisedAlgorithm(c, spec, meta, runner, batches, scheduleOf(c), model.params.all.map((p) => p.name));
+      return new SupervisedAlgorithm(c, spec, meta, runner, batches, scheduleOf(c), model.params.all.map((p) => p.name), classWeights);
     } catch (e) {
       await runner.close();
       throw e;
@@ -96,7 +102,9 @@ export class SupervisedAlgorithm implements Algorithm {
     const batch = await this.batches.at(t);
     const t1 = performance.now();
     const lr = this.schedule(t);
-    const r = await this.runner.trainStep('train', batchFeeds(batch), { lr, step: t });
+    const feeds = batchFeeds(batch);
+    if (this.classWeights) feeds['weights'] = { dtype: 'float32', shape: feeds['labels']!.shape, data: pixelWeights(batch.labels!, this.classWeights) };
+    const r = await this.runner.trainStep('train', feeds, { lr, step: t });
     const t2 = performance.now();
     return { loss: r.loss, lr, data_ms: +(t1 - t0).toFixed(1), step_ms: +(t2 - t1).toFixed(1), ...(r.skipped ? { [NONFINITE_SKIPPED]: 1 } : {}) };
   }

@@ -98,27 +98,30 @@ describe('STvM iteration (tiny DeepLab)', function () {
     const labels = Uint8Array.from({ length: N * H * W }, () => (rng.float() < 0.15 ? 255 : rng.int(C)));
     const view = { n: N, height: H, width: W, numClasses: C, labels, confidence: new Float32Array(N * H * W).fill(0.5) };
 
-    async function expected(weights: Float32Array): Promise<number> {
+    async function expected(weights: Float32Array, groups = 1): Promise<number> {
       const { g, model } = buildNet({ spec: TINY_SPEC, allowInit: true }, N, H, W, 'ref');
       g.output(model.logitsFull!);
       const z = f32((await runGraph(g.graph, { image }))[model.logitsFull!]!);
-      let sum = 0, nValid = 0;
+      const sum = new Float64Array(groups), nValid = new Float64Array(groups);
       const plane = H * W;
       for (let b = 0; b < N; b++) for (let i = 0; i < plane; i++) {
+        const grp = Math.floor(b / (N / groups));
         const y = labels[b * plane + i]!;
         if (y === 255) continue;
         let mx = -Infinity;
         for (let c = 0; c < C; c++) mx = Math.max(mx, z[(b * C + c) * plane + i]!);
         let se = 0;
         for (let c = 0; c < C; c++) se += Math.exp(z[(b * C + c) * plane + i]! - mx);
-        sum += weights[b * plane + i]! * (mx + Math.log(se) - z[(b * C + y) * plane + i]!);
-        nValid++;
+        sum[grp] += weights[b * plane + i]! * (mx + Math.log(se) - z[(b * C + y) * plane + i]!);
+        nValid[grp]++;
       }
-      return sum / nValid;
+      let loss = 0;
+      for (let k = 0; k < groups; k++) loss += sum[k]! / nValid[k]!;
+      return loss;
     }
 
-    async function studentLoss(weights: Float32Array, normaliser: 'valid-pixels' | 'weight-sum'): Promise<number> {
-      const st = await StudentSide.start({ net: { spec: TINY_SPEC, allowInit: true }, batch: N, crop: [H, W], cfg: tinyConfig().student, loss: { normaliser }, runner: { inThread: true, threads: 1 } });
+    async function studentLoss(weights: Float32Array, normaliser: 'valid-pixels' | 'weight-sum', groups = 1): Promise<number> {
+      const st = await StudentSide.start({ net: { spec: TINY_SPEC, allowInit: true }, batch: N / groups, crop: [H, W], cfg: tinyConfig().student, loss: { normaliser, groups }, runner: { inThread: true, threads: 1 } });
       try {
         return (await st.step({ ...image, data: f32(image).slice() }, labels, weights, 0.01, 0)).loss;
       } finally {
@@ -143,6 +146,24 @@ describe('STvM iteration (tiny DeepLab)', function () {
       const got = await studentLoss(w, 'valid-pixels');
       assert.ok(Math.abs(got - ref) <= 1e-5 * ref, `loss ${got} vs float64 ${ref}`);
     });
+
+    it('with the un-mixed loss (row 13) the batch is two groups, each normalised over its own valid pixels', async () => {
+      const r = Float32Array.from({ length: N * H * W }, () => rng.float());
+      const ref = await expected(r, 2);
+      const got = await studentLoss(r, 'valid-pixels', 2);
+      assert.ok(Math.abs(got - ref) <= 1e-5 * ref, `loss ${got} vs float64 ${ref}`);
+      assert.ok(Math.abs(got - (await expected(r, 1))) > 1e-3 * ref, 'differs from one group');
+    });
+  });
+
+  it('mocm.unmixedLoss: an iteration trains on the mixed and the un-mixed batch', async () => {
+    const alg = await tinyAlgorithm(tinyConfig({ mocm: { unmixedLoss: true } }));
+    try {
+      const m = await alg.step(0);
+      assert.ok(Number.isFinite(m['student_loss']) && m['student_loss']! > 0);
+    } finally {
+      await alg.close();
+    }
   });
 
   it('exact resume: saveState → new algorithm → loadState continues with identical losses', async () => {

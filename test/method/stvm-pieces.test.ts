@@ -17,9 +17,10 @@ import { runGraph } from '../../lib/engine/runtime/run-graph.js';
 import { ConfigError } from '../../lib/config/schema.js';
 import { maskOfClasses } from '../../lib/method/mocm.js';
 import { validateAdaptConfig } from '../../lib/method/self-training-config.js';
-import { loopSettings, metricTargets, mixBatch, PROXIES, TargetBatches, upsampleBilinear, type TargetBatch, type TeacherView } from '../../lib/method/stvm/index.js';
+import { buildNet, loopSettings, metricTargets, mixBatch, PROXIES, TargetBatches, TeacherSide, upsampleBilinear, type TargetBatch, type TeacherView } from '../../lib/method/stvm/index.js';
+import { softmaxConfidence } from '../../lib/method/reliability.js';
 import { makeWeighting, registerWeighting, weightingNames } from '../../lib/method/stvm/weightings.js';
-import { tinyAlgorithm, tinyConfig, tinyTargets } from './stvm-helpers.js';
+import { CROP, TINY_SPEC, tinyAlgorithm, tinyConfig, tinyTargets } from './stvm-helpers.js';
 
 describe('STvM loop pieces', () => {
   it('upsampleBilinear equals onnxruntime Resize (linear, align_corners)', async () => {
@@ -35,6 +36,46 @@ describe('STvM loop pieces', () => {
     let err = 0;
     for (let i = 0; i < ref.length; i++) err = Math.max(err, Math.abs(ref[i]! - got[i]!));
     assert.ok(err < 1e-6, `max abs difference ${err}`);
+  });
+
+  it('teacher outputs: ŷ = argmax of the stride-8 and of the upsampled logits, q = max softmax, f = encoder features, softmax probabilities', async () => {
+    const [W, H] = CROP, N = 2, C = TINY_SPEC.numClasses;
+    const rng = new Rng('teacher-out');
+    const image = tensor('float32', [N, 3, H, W], Float32Array.from({ length: N * 3 * H * W }, () => rng.normal(0, 1)));
+    const net = { spec: TINY_SPEC, allowInit: true };
+    const { g, model } = buildNet(net, N, H, W, 'ref');
+    for (const v of [model.logits, model.logitsFull!, model.features]) g.output(v);
+    const ref = await runGraph(g.graph, { image });
+    const te = await TeacherSide.start({ net, batch: N, crop: [H, W], numClasses: C, probs: true, runner: { inThread: true, threads: 1 } });
+    try {
+      const o = await te.forward(image);
+      const [h, w] = te.featureSize;
+      const full = softmaxConfidence(ref[model.logitsFull!]!.data as Float32Array, N, C, H * W);
+      const feat = softmaxConfidence(ref[model.logits]!.data as Float32Array, N, C, h * w);
+      // argmax must agree wherever the reference's top two logits are not a near-tie
+      const sameArgmax = (got: Uint8Array, want: Uint8Array, z: Float32Array, hw: number) => {
+        for (let b = 0; b < N; b++) for (let i = 0; i < hw; i++) {
+          const k = b * hw + i;
+          if (got[k] === want[k]) continue;
+          const gap = Math.abs(z[(b * C + want[k]!) * hw + i]! - z[(b * C + got[k]!) * hw + i]!);
+          assert.ok(gap < 1e-4, `argmax at ${k}: ${got[k]} vs ${want[k]} (logit gap ${gap})`);
+        }
+      };
+      sameArgmax(o.labels, full.argmax, ref[model.logitsFull!]!.data as Float32Array, H * W);
+      sameArgmax(o.labelsFeat, feat.argmax, ref[model.logits]!.data as Float32Array, h * w);
+      for (let i = 0; i < full.conf.length; i++) assert.ok(Math.abs(o.confidence[i]! - full.conf[i]!) < 1e-6, `q[${i}]`);
+      const fr = ref[model.features]!.data as Float32Array, fo = o.features.data as Float32Array;
+      assert.equal(fo.length, fr.length);
+      for (let i = 0; i < fr.length; i++) assert.ok(Math.abs(fo[i]! - fr[i]!) <= 1e-5 * Math.max(1, Math.abs(fr[i]!)), `f[${i}]`);
+      const plane = H * W;
+      for (let b = 0; b < N; b++) for (let i = 0; i < plane; i += 97) {
+        let sum = 0, mx = 0;
+        for (let c = 0; c < C; c++) { const p = o.probs![(b * C + c) * plane + i]!; sum += p; mx = Math.max(mx, p); }
+        assert.ok(Math.abs(sum - 1) < 1e-5 && Math.abs(mx - o.confidence[b * plane + i]!) < 1e-6);
+      }
+    } finally {
+      await te.close();
+    }
   });
 
   it('metricTargets: one-hot rows, none for 255, at most `max` valid locations drawn from the labelled ones', () => {

@@ -11,6 +11,7 @@
  *   w            = weighting(mixed view)                        reliability | uniform | confidence | …
  *   x̃            ← strong photometric augmentation (x̃)
  *   L_student    = (1/N_v) Σ_i w_i·CE(S(x̃)_i, ỹ_i)   → SGD step, lr = poly(t − K_w)
+ *                  (+ the same loss on the un-mixed batch x, ŷ, weighting(view) with mocm.unmixedLoss)
  *   θ_t          ← α θ_t + (1−α) θ_s, α = α_{t−K_w} (every ema.every student steps)
  *
  * All randomness of iteration t comes from Rng(['stvm', seed, t]) and the batch is a pure
@@ -71,6 +72,13 @@ interface SavedJson { teacherVersion: number; emaUpdates: number }
 
 const now = () => performance.now();
 
+function concat<T extends Float32Array | Uint8Array>(a: T, b: T): T {
+  const out = new (a.constructor as new (n: number) => T)(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
 export class StvmAlgorithm {
   readonly name: string;
   readonly settings: LoopSettings;
@@ -102,7 +110,7 @@ export class StvmAlgorithm {
     });
     try {
       const student = await StudentSide.start({
-        net: o.net, batch: o.batch, crop: [ch, cw], cfg: o.cfg.student, loss: { normaliser: o.cfg.student.lossNorm },
+        net: o.net, batch: o.batch, crop: [ch, cw], cfg: o.cfg.student, loss: { normaliser: o.cfg.student.lossNorm, groups: o.cfg.mocm.unmixedLoss ? 2 : 1 },
         ...(o.runner ? { runner: o.runner } : {}),
       });
       return new StvmAlgorithm(o, settings, teacher, student);
@@ -140,6 +148,7 @@ export class StvmAlgorithm {
       const relFeat = reliability(ms.sim, tout.labelsFeat, C, cfg.reliability.variant, cfg.reliability.beta);
       rel = upsampleBilinear(relFeat, N, h, w, H, W);
       m['metric_loss'] = ms.loss;
+      if (!ms.finite) m['nonfinite_skipped'] = 1;
       m['mean_reliability'] = maskedMean(relFeat, tout.labelsFeat);
       m['metric_locations'] = tg.used;
       m['ms_metric'] = now() - t0;
@@ -161,12 +170,21 @@ export class StvmAlgorithm {
     });
     m['mixed_fraction'] = mix.mixedFraction;
     m['mean_weight'] = maskedMean(weights, mix.view.labels);
+    let feed: { images: Float32Array; labels: Uint8Array; weights: Float32Array; n: number } = { images: x, labels: mix.view.labels, weights, n: N };
+    if (cfg.mocm.unmixedLoss) {
+      // row 13: the un-mixed (weakly augmented) batch with its own pseudo-labels and weights
+      // joins the step as a second group of N images with its own normaliser
+      feed = {
+        images: concat(x, batch.images.data as Float32Array), labels: concat(mix.view.labels, view.labels),
+        weights: concat(weights, s.weightFn(view)), n: 2 * N,
+      };
+    }
     m['ms_mocm'] = now() - t0;
 
     t0 = now();
     const k = t - s.warmup;
     const lr = this.schedule(k);
-    const r = await this.student.step({ dtype: 'float32', shape: [N, 3, H, W], data: x }, mix.view.labels, weights, lr, t);
+    const r = await this.student.step({ dtype: 'float32', shape: [feed.n, 3, H, W], data: feed.images }, feed.labels, feed.weights, lr, t);
     m['student_loss'] = r.loss;
     m['lr'] = lr;
     m['ms_student'] = now() - t0;

@@ -43,6 +43,5 @@ export function loopSettings(cfg: StvmConfig, choice: WeightingChoice = {}): Loo
   const metric = cfg.metric.enabled;
   if (!metric && w.weighting.needs.reliability) throw new ConfigError(field, `weighting '${name}' needs the metric reliability, but stvm.metric.enabled is false`);
   if (!metric && mixing === 'mocm') throw new ConfigError('stvm.mocm.selection', "MOCM ('reliability') needs the metric network (stvm.metric.enabled is false): use 'random' or disable mixing");
-  if (cfg.mocm.unmixedLoss) throw new ConfigError('stvm.mocm.unmixedLoss', 'the extra loss on the un-mixed image is not implemented yet (set it to false)');
   return { weighting: w.weighting, weightFn: w.fn, mixing, metric, teacher: cfg.teacher, warmup: metric ? cfg.metric.warmupIters : 0 };
 }

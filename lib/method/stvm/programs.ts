@@ -18,7 +18,8 @@
  * - studentStep:  image x̃ [N,3,H,W], 'labels' ỹ [N,H,W] int64 (255 ignored), 'weights' r̃
  *                 [N,H,W] → L = (1/N_v) Σ_i r̃_i·CE(S(x̃)_i, ỹ_i) over the N_v valid pixels
  *                 ('valid-pixels', row 8) or Σ_i r̃_i·CE_i / Σ_i r̃_i ('weight-sum');
- *                 SGD, groups backbone ×1 / head ×headLrMult.
+ *                 SGD, groups backbone ×1 / head ×headLrMult. With the un-mixed loss (row 13)
+ *                 the batch is [x̃; x] (2N images) and L = L(x̃ half) + L(x half).
  * Both sides:
  * - predict:      image [n,3,h',w'] → 'pred' [n,h',w'] uint8 (argmax of the upsampled logits).
  */
@@ -91,7 +92,7 @@ export function predictProgram(src: NetSource, n: number, h: number, w: number):
   return compileEval(g, { params: model.params.trainable, outputs: ['pred'], name: 'predict' });
 }
 
-/** The forward graph with an argmax output, for exporting the inference model. */
+/** The forward graph and its output (upsampled logits [n,C,h,w]), for exporting the inference model. */
 export function inferenceForward(src: NetSource, n: number, h: number, w: number): { g: GraphBuilder; model: SegModel; outputs: string[] } {
   const { g, model } = buildNet(src, n, h, w, 'deeplab');
   return { g, model, outputs: [model.logitsFull!] };
@@ -99,25 +100,40 @@ export function inferenceForward(src: NetSource, n: number, h: number, w: number
 
 export interface StudentStepOptions {
   readonly normaliser: 'valid-pixels' | 'weight-sum';
+  /**
+   * The batch holds `groups` consecutive groups of N images (1: the mixed batch; 2: mixed then
+   * un-mixed, row 13), each with its own normaliser; the loss is the sum over the groups.
+   * Default 1.
+   */
+  readonly groups?: number;
 }
 
-/** Student training step at the crop shape (see the file comment). */
+/**
+ * Student training step at the crop shape (see the file comment). With G groups the network
+ * runs on G·n images and L = Σ_g L_g, each L_g normalised over its own images.
+ */
 export function studentStepProgram(src: NetSource, n: number, h: number, w: number, cfg: StvmConfig['student'], opts: StudentStepOptions): { compiled: CompiledGraph; params: NetParams } {
-  const { g, model } = buildNet(src, n, h, w, 'student');
-  const labels = g.input('labels', 'int64', [n, h, w]);
-  const weights = g.input('weights', 'float32', [n, h, w]);
+  const G = opts.groups ?? 1;
+  const nb = G * n;
+  const { g, model } = buildNet(src, nb, h, w, 'student');
+  const labels = g.input('labels', 'int64', [nb, h, w]);
+  const weights = g.input('weights', 'float32', [nb, h, w]);
   const ce = softmaxCrossEntropy(g, model.logitsFull!, labels, { weights });
   let loss: string;
-  if (opts.normaliser === 'weight-sum') loss = ce.loss;
+  if (opts.normaliser === 'weight-sum' && G === 1) loss = ce.loss;
   else {
-    // L = Σ_i w_i v_i CE_i / max(Σ_i v_i, 1): the mean over valid pixels, w a constant
+    // per group g: L_g = Σ_{i∈g} w_i v_i CE_i / max(Σ_{i∈g} v_i, 1)    ('valid-pixels', w constant)
+    //              or   Σ_{i∈g} w_i v_i CE_i / max(Σ_{i∈g} w_i v_i, 1e-12)   ('weight-sum')
     const valid = g.op1('Cast', [g.op1('Not', [g.op1('Equal', [labels, g.constI64([255], [])])])], { to: 1 });
-    const v4 = g.op1('Reshape', [valid, g.constI64([n, 1, h, w])]);
-    const w4 = g.op1('Reshape', [weights, g.constI64([n, 1, h, w])]);
-    const all = g.constI64([0, 1, 2, 3]);
-    const num = g.op1('ReduceSum', [g.op1('Mul', [ce.perPixel, g.op1('Mul', [w4, v4])]), all], { keepdims: 0 });
-    const count = g.op1('Max', [g.op1('ReduceSum', [v4, all], { keepdims: 0 }), g.constF32(1)]);
-    loss = g.op1('Div', [num, count], {}, { name: 'student_loss' });
+    const v4 = g.op1('Reshape', [valid, g.constI64([G, n, h, w])]);
+    const omega = g.op1('Mul', [g.op1('Reshape', [weights, g.constI64([G, n, h, w])]), v4]);
+    const perPixel = g.op1('Reshape', [ce.perPixel, g.constI64([G, n, h, w])]);
+    const axes = g.constI64([1, 2, 3]);
+    const num = g.op1('ReduceSum', [g.op1('Mul', [perPixel, omega]), axes], { keepdims: 0 });
+    const den = opts.normaliser === 'weight-sum'
+      ? g.op1('Max', [g.op1('ReduceSum', [omega, axes], { keepdims: 0 }), g.constF32(1e-12)])
+      : g.op1('Max', [g.op1('ReduceSum', [v4, axes], { keepdims: 0 }), g.constF32(1)]);
+    loss = g.op1('ReduceSum', [g.op1('Div', [num, den]), g.constI64([0])], { keepdims: 0 }, { name: 'student_loss' });
   }
   const compiled = compileTrainStep(g, {
     loss,

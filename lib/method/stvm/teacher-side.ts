@@ -85,7 +85,7 @@ export class TeacherSide {
   }
 
   /** One metric step; returns L_metric and the similarities S [M,C] of its input (before the update). */
-  async metricStep(features: TensorData, onehot: Float32Array, valid: Float32Array, step: number): Promise<{ loss: number; sim: Float32Array }> {
+  async metricStep(features: TensorData, onehot: Float32Array, valid: Float32Array, step: number): Promise<{ loss: number; finite: boolean; sim: Float32Array }> {
     const m = this.opts.metric;
     if (m === undefined) throw new Error('TeacherSide: the metric network is off');
     const c = this.opts.numClasses;
@@ -94,7 +94,7 @@ export class TeacherSide {
       onehot: tensor('float32', [onehot.length / c, c], onehot),
       valid: tensor('float32', [valid.length, 1], valid),
     }, { lr: m.cfg.lr, step });
-    return { loss: r.loss, sim: r.outputs['sim']!.data as Float32Array };
+    return { loss: r.loss, finite: r.finite, sim: r.outputs['sim']!.data as Float32Array };
   }
 
   /** θ_t ← α·θ_t + (1−α)·θ_s for every parameter. `student` holds θ_s by parameter name. */

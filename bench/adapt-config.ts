@@ -1,0 +1,138 @@
+/**
+ * The adaptation-benchmark config (configs/bench/adapt-<P>.json), validated at load time with
+ * errors naming the file and field:
+ *
+ *   { "protocol": "P0", "description": "...",
+ *     "source": "<source model file>", "oracle": "<oracle model file>" | "",
+ *     "oracleCommand": "<how the oracle model was made>",
+ *     "seeds": [0, 1, 2], "runs": "runs/bench/P0",
+ *     "base": { <an adaptation run config, lib/method/self-training-config.ts> },
+ *     "rows": [ { "id", "method", "kind": "source"|"oracle"|"adabn"|"tent"|"adapt",
+ *                 "overlay": {…}   (kind adapt: deep-merged into base),
+ *                 "tent": {"lr", "optimizer", "momentum"}, "adabn": {"batch", "count"} } ] }
+ *
+ * Every adapt row's merged config is validated with validateAdaptConfig (unknown fields,
+ * ranges, and consistency, e.g. reliability weights without the metric network).
+ */
+import fs from 'node:fs';
+import { validate, ConfigError } from '../lib/config/schema.js';
+import { validateAdaptConfig, type AdaptConfig } from '../lib/method/self-training-config.js';
+import '../lib/method/stvm/weightings.js';
+
+export type RowKind = 'source' | 'oracle' | 'adabn' | 'tent' | 'adapt';
+
+const TENT_SCHEMA = {
+  lr: { type: 'number', default: 1e-4, min: 0, doc: 'TENT learning rate (constant)' },
+  optimizer: { type: 'enum', values: ['adam', 'sgd'], default: 'adam', doc: 'Adam (TENT default) or SGD' },
+  momentum: { type: 'number', default: 0.9, min: 0, max: 1, doc: 'SGD momentum' },
+} as const;
+const ADABN_SCHEMA = {
+  batch: { type: 'int', default: 8, min: 2, doc: 'AdaBN batch size' },
+  count: { type: 'int', default: 200, min: 2, doc: 'unlabelled target frames (SynthStreet) or 0 = all images of the target split' },
+} as const;
+
+export interface BenchRow {
+  readonly id: string;
+  readonly method: string;
+  readonly kind: RowKind;
+  /** kind 'adapt': the merged adaptation config of seed 0 (seed set per run). */
+  readonly overlay: Record<string, unknown>;
+  readonly tent: { lr: number; optimizer: 'adam' | 'sgd'; momentum: number };
+  readonly adabn: { batch: number; count: number };
+  /** Whether the row's result depends on the seed (source/oracle/AdaBN do not). */
+  readonly seeded: boolean;
+}
+
+export interface BenchConfig {
+  readonly file: string;
+  readonly protocol: string;
+  readonly description: string;
+  readonly source: string;
+  readonly oracle: string;
+  readonly oracleCommand: string;
+  readonly seeds: readonly number[];
+  readonly runs: string;
+  readonly base: Record<string, unknown>;
+  readonly rows: readonly BenchRow[];
+  /** The validated base config (seed 0). */
+  readonly resolvedBase: AdaptConfig;
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Deep merge of plain objects (b wins; arrays and scalars replace). */
+export function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = isObj(v) && isObj(out[k]) ? deepMerge(out[k] as Record<string, unknown>, v) : v;
+  return out;
+}
+
+/** The adaptation config of an adapt row for one seed. */
+export function rowAdaptConfig(cfg: BenchConfig, row: BenchRow, seed: number): Record<string, unknown> {
+  return deepMerge(deepMerge(cfg.base, row.overlay), { seed, name: row.id, source: cfg.source });
+}
+
+export function loadBenchConfig(file: string): BenchConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`cannot read bench config ${file}: ${(e as Error).message}`);
+  }
+  const fail = (field: string, msg: string): never => {
+    throw new ConfigError(field, `${msg} (in ${file})`);
+  };
+  if (!isObj(raw)) return fail('(root)', 'expected an object');
+  const known = ['protocol', 'description', 'source', 'oracle', 'oracleCommand', 'seeds', 'runs', 'base', 'rows'];
+  for (const k of Object.keys(raw)) if (!known.includes(k)) fail(k, `unknown field (known fields: ${known.join(', ')})`);
+  const str = (k: string, def?: string): string => {
+    const v = raw[k] ?? def;
+    if (typeof v !== 'string') return fail(k, `expected a string, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const seeds = raw['seeds'] ?? [0, 1, 2];
+  if (!Array.isArray(seeds) || seeds.length === 0 || !seeds.every((s) => Number.isInteger(s))) fail('seeds', `expected a non-empty array of integers, got ${JSON.stringify(seeds)}`);
+  const base = raw['base'];
+  if (!isObj(base)) return fail('base', 'expected an adaptation config object');
+  let resolvedBase: AdaptConfig;
+  try {
+    resolvedBase = validateAdaptConfig({ ...base, source: str('source') }, `${file} base`);
+  } catch (e) {
+    return fail('base', (e as Error).message);
+  }
+  const rowsRaw = raw['rows'];
+  if (!Array.isArray(rowsRaw) || rowsRaw.length === 0) return fail('rows', 'expected a non-empty array of rows');
+  const ids = new Set<string>();
+  const rows = rowsRaw.map((r, i): BenchRow => {
+    const f = `rows[${i}]`;
+    if (!isObj(r)) return fail(f, 'expected an object');
+    for (const k of Object.keys(r)) if (!['id', 'method', 'kind', 'overlay', 'tent', 'adabn'].includes(k)) fail(`${f}.${k}`, 'unknown field (known: id, method, kind, overlay, tent, adabn)');
+    const id = r['id'];
+    if (typeof id !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(id)) fail(`${f}.id`, `expected a lower-case identifier like 'stvm', got ${JSON.stringify(id)}`);
+    if (ids.has(id as string)) fail(`${f}.id`, `duplicate row id '${id}'`);
+    ids.add(id as string);
+    const kind = r['kind'];
+    if (!['source', 'oracle', 'adabn', 'tent', 'adapt'].includes(kind as string)) fail(`${f}.kind`, `expected source | oracle | adabn | tent | adapt, got ${JSON.stringify(kind)}`);
+    const overlay = r['overlay'] ?? {};
+    if (!isObj(overlay)) return fail(`${f}.overlay`, 'expected an object');
+    if (kind === 'adapt') {
+      try {
+        validateAdaptConfig(deepMerge(deepMerge(base, overlay), { source: str('source') }), `${file} ${f}`);
+      } catch (e) {
+        fail(`${f}.overlay`, (e as Error).message);
+      }
+    }
+    let tent: BenchRow['tent'], adabn: BenchRow['adabn'];
+    try {
+      tent = validate(TENT_SCHEMA, r['tent'] ?? {}, `${f}.tent`);
+      adabn = validate(ADABN_SCHEMA, r['adabn'] ?? {}, `${f}.adabn`);
+    } catch (e) {
+      return fail(f, (e as Error).message);
+    }
+    return { id: id as string, method: typeof r['method'] === 'string' ? r['method'] : (id as string), kind: kind as RowKind, overlay, tent, adabn, seeded: kind === 'tent' || kind === 'adapt' };
+  });
+  return {
+    file, protocol: str('protocol'), description: str('description', ''), source: str('source'), oracle: str('oracle', ''), oracleCommand: str('oracleCommand', ''),
+    seeds: seeds as number[], runs: str('runs', `runs/bench/${str('protocol')}`), base, rows, resolvedBase,
+  };
+}
