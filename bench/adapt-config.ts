@@ -9,7 +9,9 @@
  *     "base": { <an adaptation run config, lib/method/self-training-config.ts> },
  *     "rows": [ { "id", "method", "kind": "source"|"oracle"|"adabn"|"tent"|"adapt",
  *                 "overlay": {…}   (kind adapt: deep-merged into base),
- *                 "tent": {"lr", "optimizer", "momentum"}, "adabn": {"batch", "count"} } ] }
+ *                 "tent": {"lr", "optimizer", "momentum"}, "adabn": {"batch", "count"},
+ *                 "init": "source" | "adabn"  (kind adapt: start from the source model, default,
+ *                          or from the AdaBN-adapted source model of the 'adabn' row) } ] }
  *
  * Every adapt row's merged config is validated with validateAdaptConfig (unknown fields,
  * ranges, and consistency, e.g. reliability weights without the metric network).
@@ -39,6 +41,8 @@ export interface BenchRow {
   readonly overlay: Record<string, unknown>;
   readonly tent: { lr: number; optimizer: 'adam' | 'sgd'; momentum: number };
   readonly adabn: { batch: number; count: number };
+  /** kind adapt: the network the run starts from (the source model, or the AdaBN row's model). */
+  readonly init: 'source' | 'adabn';
   /** Whether the row's result depends on the seed (source/oracle/AdaBN do not). */
   readonly seeded: boolean;
 }
@@ -106,7 +110,10 @@ export function loadBenchConfig(file: string): BenchConfig {
   const rows = rowsRaw.map((r, i): BenchRow => {
     const f = `rows[${i}]`;
     if (!isObj(r)) return fail(f, 'expected an object');
-    for (const k of Object.keys(r)) if (!['id', 'method', 'kind', 'overlay', 'tent', 'adabn'].includes(k)) fail(`${f}.${k}`, 'unknown field (known: id, method, kind, overlay, tent, adabn)');
+    for (const k of Object.keys(r)) if (!['id', 'method', 'kind', 'overlay', 'tent', 'adabn', 'init'].includes(k)) fail(`${f}.${k}`, 'unknown field (known: id, method, kind, overlay, tent, adabn, init)');
+    const init = r['init'] ?? 'source';
+    if (init !== 'source' && init !== 'adabn') fail(`${f}.init`, `expected 'source' or 'adabn', got ${JSON.stringify(init)}`);
+    if (init === 'adabn' && !rowsRaw.some((q) => isObj(q) && q['kind'] === 'adabn')) fail(`${f}.init`, "'adabn' needs a row of kind 'adabn' (its model is the starting point)");
     const id = r['id'];
     if (typeof id !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(id)) fail(`${f}.id`, `expected a lower-case identifier like 'stvm', got ${JSON.stringify(id)}`);
     if (ids.has(id as string)) fail(`${f}.id`, `duplicate row id '${id}'`);
@@ -129,7 +136,7 @@ export function loadBenchConfig(file: string): BenchConfig {
     } catch (e) {
       return fail(f, (e as Error).message);
     }
-    return { id: id as string, method: typeof r['method'] === 'string' ? r['method'] : (id as string), kind: kind as RowKind, overlay, tent, adabn, seeded: kind === 'tent' || kind === 'adapt' };
+    return { id: id as string, method: typeof r['method'] === 'string' ? r['method'] : (id as string), kind: kind as RowKind, overlay, tent, adabn, init: init as 'source' | 'adabn', seeded: kind === 'tent' || kind === 'adapt' };
   });
   return {
     file, protocol: str('protocol'), description: str('description', ''), source: str('source'), oracle: str('oracle', ''), oracleCommand: str('oracleCommand', ''),

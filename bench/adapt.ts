@@ -35,7 +35,7 @@ import { openRunDir } from '../lib/run/run-dir.js';
 import { configHash } from '../lib/train/config-hash.js';
 import { evaluatePredictor, type EvaluateOptions } from '../lib/train/evaluate.js';
 import { runLoop } from '../lib/train/loop.js';
-import { loadSegModel, type SegModelFile } from '../lib/train/model-file.js';
+import { loadSegModel, saveSegModel, type SegModelFile } from '../lib/train/model-file.js';
 import { openModelFile } from '../lib/train/model-predictor.js';
 import { loadBenchConfig, rowAdaptConfig, type BenchConfig, type BenchRow } from './adapt-config.js';
 import { dataOf, evalOptions, targetAugment, targetImages } from './adapt-data.js';
@@ -66,6 +66,20 @@ export interface RunResult {
 }
 
 const runDir = (cfg: BenchConfig, row: BenchRow, seed: number | null) => path.join(cfg.runs, row.id, seed === null ? 'single' : `seed-${seed}`);
+const adabnFile = (cfg: BenchConfig, row: BenchRow) => path.join(runDir(cfg, row, null), 'model.ckpt');
+
+/** The AdaBN-adapted source model of an adabn row (computed and saved once, then reused). */
+async function adabnModel(cfg: BenchConfig, row: BenchRow, threads: number): Promise<SegModelFile> {
+  const file = adabnFile(cfg, row);
+  if (fs.existsSync(file)) return loadSegModel(file);
+  const base = cfg.resolvedBase;
+  const target = await targetImages(dataOf(base.target), base.target.source === 'synthstreet' ? row.adabn.count : undefined);
+  const adapted = await adaBN(await loadSegModel(cfg.source), target, { batch: row.adabn.batch, threads });
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await saveSegModel(file, adapted);
+  return adapted;
+}
+
 const resultFile = (cfg: BenchConfig, row: BenchRow, seed: number | null) => path.join(runDir(cfg, row, seed), 'bench-result.json');
 
 async function evalModel(m: SegModelFile, file: string, ds: LabelledDataset, opts: EvaluateOptions, threads: number) {
@@ -100,9 +114,9 @@ async function runOne(cfg: BenchConfig, row: BenchRow, seed: number | null, thre
   }
   const src = await loadSegModel(cfg.source);
   if (row.kind === 'adabn') {
-    const target = await targetImages(dataOf(base.target), base.target.source === 'synthstreet' ? row.adabn.count : undefined);
-    const adapted = await adaBN(src, target, { batch: row.adabn.batch, threads });
+    const adapted = await adabnModel(cfg, row, threads);
     const r = await evalModel(adapted, 'adabn', await evalSet(), evalOptions(base, adapted), threads);
+    const target = await targetImages(dataOf(base.target), base.target.source === 'synthstreet' ? row.adabn.count : undefined);
     return done(r.mIoU, perClass(r), Math.ceil(target.size / row.adabn.batch));
   }
   if (row.kind === 'tent') {
@@ -122,10 +136,16 @@ async function runOne(cfg: BenchConfig, row: BenchRow, seed: number | null, thre
   }
   // adapt rows: the self-training CLI on the merged config
   const s = seed ?? 0;
+  let sourceFile = cfg.source;
+  if (row.init === 'adabn') {
+    const ab = cfg.rows.find((r) => r.kind === 'adabn')!;
+    sourceFile = adabnFile(cfg, ab);
+    if (!fs.existsSync(sourceFile)) await adabnModel(cfg, ab, threads);
+  }
   const cfgFile = path.join(cfg.runs, row.id, `seed-${s}.adapt.json`);
   fs.writeFileSync(cfgFile, `${JSON.stringify(rowAdaptConfig(cfg, row, s), null, 2)}\n`);
   const resume = fs.existsSync(path.join(dir, 'checkpoints', 'latest.json'));
-  const args = ['dist/cli/adapt.js', '--config', cfgFile, '--source', cfg.source, '--out', dir, '--quiet', '--threads', String(threads), ...(resume ? ['--resume'] : [])];
+  const args = ['dist/cli/adapt.js', '--config', cfgFile, '--source', sourceFile, '--out', dir, '--quiet', '--threads', String(threads), ...(resume ? ['--resume'] : [])];
   console.log(`  $ node ${args.join(' ')}`);
   const p = spawnSync(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
   if (p.status !== 0) throw new Error(`row ${row.id} seed ${s}: adapt exited with ${p.status}`);

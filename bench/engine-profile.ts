@@ -15,7 +15,7 @@ import { sessionOptions } from '../lib/engine/runtime/providers.js';
 import { toOrt } from '../lib/engine/runtime/ort-tensor.js';
 
 export interface OpTime { op: string; ms: number; share: number; count: number }
-export interface Profile { runs: number; totalKernelMs: number; wallMs: number; byOp: OpTime[]; topNodes: { node: string; op: string; ms: number }[] }
+export interface Profile { runs: number; totalKernelMs: number; wallMs?: number; byOp: OpTime[]; topNodes: { node: string; op: string; ms: number }[] }
 
 interface Ev { cat: string; name: string; ts: number; dur: number; args?: { op_name?: string } }
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Profile } from './engine-profile.js';
 
 export interface CaseResult {
+  // fields of earlier runs may be missing (older engine.json)
   key: string; name: string; engine_ms: number; pytorch_ms: number; ratio: number;
   engine_peak_rss_mb: number; pytorch_peak_rss_mb: number;
   engine_min_ms: number; pytorch_min_ms: number; paired_ratio_median?: number | undefined;
@@ -32,7 +33,7 @@ export function writeReport(dir: string, fresh: CaseResult[], command: string): 
 
   const L: string[] = [];
   L.push('# Engine step benchmark: this engine vs PyTorch CPU', '');
-  L.push('One training step (forward, bilinear upsampling, weighted cross-entropy with ignore 255, backward, SGD momentum 0.9 / weight decay 5e-4 / head lr ×10), same network, same weights, same batch, same thread count; median of the timed steps after warm-up. Each side is its own process (peak RSS = that process\'s maximum resident set); in interleaved mode their steps alternate (never both computing at once) so that both see the same machine load;  the paired ratio is the median over steps of engine/PyTorch of adjacent steps, the figure least disturbed by load that drifts during the run. Regenerate with `npm run bench:engine` (both cases) or `npm run build && node dist/bench/engine.js --only small`.', '');
+  L.push('One training step (forward, bilinear upsampling, weighted cross-entropy with ignore 255, backward, SGD momentum 0.9 / weight decay 5e-4 / head lr ×10), same network, same weights, same batch, same thread count; median of the timed steps after warm-up. Each side is its own process (peak RSS = that process\'s maximum resident set); in interleaved mode their steps alternate (never both computing at once) so that both see the same machine load; the paired ratio is the median over steps of engine/PyTorch of adjacent steps, the figure least disturbed by load that drifts during the run. Regenerate with `npm run bench:engine` (both cases) or `npm run build && node dist/bench/engine.js --only small`.', '');
   L.push('| case | engine ms (median) | PyTorch ms (median) | ratio (engine/PyTorch) | paired ratio | engine / PyTorch min ms | engine peak RSS MB | PyTorch peak RSS MB | conv GFLOP/step | engine % of GEMM rate | PyTorch % of GEMM rate | mode, load | measured |');
   L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const c of cases) {
@@ -48,7 +49,7 @@ export function writeReport(dir: string, fresh: CaseResult[], command: string): 
     L.push(`- GEMM rate of this machine (onnxruntime MatMul 1024³, same threads): ${f1(c.gemm_gflops)} GFLOP/s; conv FLOPs per step counted as 3 × 2 × forward conv MACs`);
     if (c.profile) {
       const p = c.profile;
-      L.push('', `Engine profile (onnxruntime enableProfiling, kernel time per step, mean of ${p.runs} runs after a warm-up; ${f1(p.totalKernelMs)} ms of kernels in ${f1(p.wallMs)} ms of session.run per step, the rest being onnxruntime's own overhead and the copies of inputs and outputs):`, '');
+      L.push('', `Engine profile (onnxruntime enableProfiling, kernel time per step, mean of ${p.runs} runs after a warm-up; ${f1(p.totalKernelMs)} ms of kernels${p.wallMs === undefined ? '' : ` in ${f1(p.wallMs)} ms of session.run`} per step${p.wallMs === undefined ? '' : ', the rest being onnxruntime\'s own overhead and the copies of inputs and outputs'}):`, '');
       L.push('| op type | ms/step | share | nodes |', '|---|---|---|---|');
       for (const o of p.byOp.slice(0, 20)) L.push(`| ${o.op} | ${f1(o.ms)} | ${f1(100 * o.share)} % | ${o.count} |`);
       L.push('', 'Most expensive nodes:', '', '| node | op | ms/step |', '|---|---|---|');

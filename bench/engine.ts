@@ -7,10 +7,12 @@
  * Both sides are child processes that run one step on request (step-server.ts); by default
  * their steps are interleaved (engine, PyTorch, engine, ...) so that both see the same machine
  * load, and only one computes at any time; --sequential runs all engine steps, then starts
- * PyTorch (one process alive at a time: use it where memory is short).
+ * PyTorch (one process alive at a time, for memory). Default: interleaved for the small case,
+ * sequential for ResNet-101 (--interleaved / --sequential force one mode for every case).
  *
  *   node dist/bench/engine.js [--only small|r101] [--steps 10] [--warmup 2] [--threads 2]
- *                             [--sequential] [--no-profile] [--out bench/results]
+ *                             [--sequential|--interleaved] [--no-profile] [--out bench/results]
+ *   node dist/bench/engine.js --report-only     (rewrite engine.md from engine.json and engine-notes.md)
  * Cases: small = small DeepLab 4×3×180×240, r101 = DeepLab-v2 ResNet-101 1×3×512×1024 (slow,
  * several GB: run it on a quiet machine, --sequential). Writes <out>/engine.json (cases of earlier runs that
  * were not rerun are kept) and <out>/engine.md.
@@ -32,10 +34,10 @@ import { serveSteps, StepServer } from './step-server.js';
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = path.resolve(path.dirname(SELF), '..', '..');
 
-interface Args { only?: string; steps: number; warmup: number; threads: number; profile: boolean; sequential: boolean; out: string }
+interface Args { only?: string; steps: number; warmup: number; threads: number; profile: boolean; sequential?: boolean; reportOnly: boolean; out: string }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { steps: 10, warmup: 2, threads: 2, profile: true, sequential: false, out: path.join(ROOT, 'bench', 'results') };
+  const a: Args = { steps: 10, warmup: 2, threads: 2, profile: true, reportOnly: false, out: path.join(ROOT, 'bench', 'results') };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const v = () => { const x = argv[++i]; if (x === undefined) throw new Error(`${k} needs a value`); return x; };
@@ -45,6 +47,8 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--threads') a.threads = Number(v());
     else if (k === '--no-profile') a.profile = false;
     else if (k === '--sequential') a.sequential = true;
+    else if (k === '--interleaved') a.sequential = false;
+    else if (k === '--report-only') a.reportOnly = true;
     else if (k === '--out') a.out = path.resolve(v());
     else throw new Error(`unknown argument ${k} (see the header of bench/engine.ts)`);
   }
@@ -92,7 +96,7 @@ async function workerServe(key: string, a: Args): Promise<void> {
 interface PyDone { peak_rss_mb: number; torch: string }
 
 /** Runs warm-up and timed steps of both sides; returns their times (warm-up excluded). */
-async function timeBoth(key: string, dir: string, a: Args, passArgs: string[]) {
+async function timeBoth(key: string, dir: string, a: Args, passArgs: string[], sequential: boolean) {
   const engineArgs = ['--max-old-space-size=16384', SELF, '--worker', 'serve', key, ...passArgs];
   const pyArgs = [path.join(ROOT, 'tools', 'pytorch', 'bench_step.py'), '--serve', '--weights', path.join(dir, 'weights.onnx'), '--case', path.join(dir, 'case.json'), '--threads', String(a.threads)];
   const eng = new StepServer('engine', process.execPath, engineArgs, ROOT);
@@ -103,7 +107,7 @@ async function timeBoth(key: string, dir: string, a: Args, passArgs: string[]) {
     const e: number[] = [];
     const p: number[] = [];
     let firstEngine = 0;
-    if (a.sequential) {
+    if (sequential) {
       for (let i = 0; i < a.warmup + a.steps; i++) { const t = await eng.step(); if (i === 0) firstEngine = t; if (i >= a.warmup) e.push(t); }
       const engDone = await eng.done<EngineDone>();
       const pys = await startPy();
@@ -161,6 +165,11 @@ async function main(): Promise<void> {
     return;
   }
   const a = parseArgs(argv);
+  if (a.reportOnly) {
+    writeReport(a.out, [], '');
+    console.log(`rewrote ${path.relative(ROOT, path.join(a.out, 'engine.md'))} from engine.json`);
+    return;
+  }
   const keys = a.only ? [a.only] : Object.keys(BENCH_CASES);
   const passArgs = ['--threads', String(a.threads), ...(a.profile ? [] : ['--no-profile'])];
   const gemm = await gemmRate(a.threads);
@@ -172,9 +181,10 @@ async function main(): Promise<void> {
     try {
       console.log(`[${key}] ${c.name}: exporting weights for PyTorch`);
       run(process.execPath, [SELF, '--worker', 'export', key, dir], 'weight export');
-      console.log(`[${key}] ${a.warmup} warm-up + ${a.steps} timed steps per side, ${a.sequential ? 'sequential' : 'interleaved'}`);
+      const sequential = a.sequential ?? key === 'r101';
+      console.log(`[${key}] ${a.warmup} warm-up + ${a.steps} timed steps per side, ${sequential ? 'sequential' : 'interleaved'}`);
       const load0 = os.loadavg()[0]!;
-      const r = await timeBoth(key, dir, a, passArgs);
+      const r = await timeBoth(key, dir, a, passArgs, sequential);
       const em = median(r.e);
       const pm = median(r.p);
       console.log(`[${key}] engine ${em.toFixed(1)} ms/step (RSS ${r.engDone.peak_rss_mb.toFixed(0)} MB), PyTorch ${pm.toFixed(1)} ms/step (RSS ${r.pyDone.peak_rss_mb.toFixed(0)} MB), ratio ${(em / pm).toFixed(2)}`);
@@ -183,8 +193,8 @@ async function main(): Promise<void> {
         key, name: c.name, engine_ms: em, pytorch_ms: pm, ratio: em / pm,
         engine_peak_rss_mb: r.engDone.peak_rss_mb, pytorch_peak_rss_mb: r.pyDone.peak_rss_mb,
         engine_min_ms: Math.min(...r.e), pytorch_min_ms: Math.min(...r.p),
-        paired_ratio_median: a.sequential ? undefined : median(r.e.map((x, i) => x / r.p[i]!)),
-        mode: a.sequential ? 'sequential' : 'interleaved', load_before: load0, load_after: os.loadavg()[0]!,
+        paired_ratio_median: sequential ? undefined : median(r.e.map((x, i) => x / r.p[i]!)),
+        mode: sequential ? 'sequential' : 'interleaved', load_before: load0, load_after: os.loadavg()[0]!,
         threads: a.threads, steps: a.steps, warmup: a.warmup, engine_times_ms: r.e, pytorch_times_ms: r.p,
         engine_first_step_ms: r.firstEngine, engine_build_ms: r.ready.build_ms, step_nodes: r.ready.nodes,
         conv_gflop_per_step: flops / 1e9, gemm_gflops: gemm,

@@ -52,7 +52,11 @@ async function main(): Promise<void> {
   const every = f['every'] as number;
   const cfg = validateAdaptConfig(rowAdaptConfig(bc, row, seed), `${bc.file} row ${row.id}`);
   if (!cfg.stvm.metric.enabled) throw new UsageError(`row ${row.id} has no metric network: nothing to probe`);
-  const model = await loadSegModel(bc.source);
+  // rows that start from the AdaBN model read the file bench/adapt.ts saved for the adabn row
+  const ab = bc.rows.find((r) => r.kind === 'adabn');
+  const sourceFile = row.init === 'adabn' && ab ? path.join(bc.runs, ab.id, 'single', 'model.ckpt') : bc.source;
+  if (!fs.existsSync(sourceFile)) throw new UsageError(`the starting model ${sourceFile} does not exist (run bench/adapt.ts for the adabn row first)`);
+  const model = await loadSegModel(sourceFile);
   const meta = model.meta;
   const crop: [number, number] = [cfg.augment.cropWidth, cfg.augment.cropHeight];
   const batches = new TargetBatches(await targetImages(dataOf(cfg.target)), { batch: cfg.batch, seed, augment: targetAugment(cfg), normalize: meta.normalize });
@@ -83,7 +87,7 @@ async function main(): Promise<void> {
     await alg.close();
   }
   const out = {
-    protocol: bc.protocol, row: row.id, method: row.method, seed, config: bc.file, iterations: cfg.iterations, warmup: cfg.stvm.metric.warmupIters,
+    protocol: bc.protocol, row: row.id, start_model: sourceFile, method: row.method, seed, config: bc.file, iterations: cfg.iterations, warmup: cfg.stvm.metric.warmupIters,
     reliability_variant: cfg.stvm.reliability.variant, probe_every: every, probe_frames: f['probe-frames'], probe_tiles: tiles.length, crop,
     eval_split: `${cfg.eval.style} seed ${cfg.eval.synthSeed} (${cfg.eval.count} frames)`, wall_s: +((performance.now() - t0) / 1000).toFixed(1),
     command: `node dist/bench/reliability.js --config ${bc.file} --row ${row.id} --seed ${seed} --every ${every} --probe-frames ${String(f['probe-frames'])}`,
@@ -92,7 +96,7 @@ async function main(): Promise<void> {
   };
   const dir = f['results'] as string;
   fs.mkdirSync(dir, { recursive: true });
-  const jf = path.join(dir, `reliability-${bc.protocol}.json`);
+  const jf = path.join(dir, `reliability-${bc.protocol}${row.id === 'stvm' ? '' : `-${row.id}`}.json`);
   fs.writeFileSync(jf, `${JSON.stringify(out)}\n`);
   console.log(`wrote ${jf}`);
   const r = spawnSync('python3', ['tools/analysis/plot_reliability.py', jf], { stdio: 'inherit' });

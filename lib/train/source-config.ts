@@ -49,6 +49,8 @@ export const SOURCE_SCHEMA = {
       scaleMax: { type: 'number', default: 1.25, min: 0.1, doc: 'random scale range, max' },
       flip: { type: 'number', default: 0.5, min: 0, max: 1, doc: 'horizontal flip probability' },
       normalize: { type: 'enum', values: ['imagenet', 'none'], default: 'imagenet', doc: 'input normalisation (stored in the model)' },
+      jitter: { type: 'number', default: 0, min: 0, max: 1, doc: 'colour jitter strength j (brightness, contrast, saturation ±j, hue ±j/10), applied with probability jitterP; 0 = off' },
+      jitterP: { type: 'number', default: 0.8, min: 0, max: 1, doc: 'probability of the colour jitter' },
     },
   },
   loss: {

@@ -32,6 +32,7 @@ export function augmentOf(c: SourceConfig): AugmentSpec {
     ...(a.scaleMin !== 1 || a.scaleMax !== 1 ? { scale: [a.scaleMin, a.scaleMax] as const } : {}),
     crop: [a.cropWidth, a.cropHeight],
     ...(a.flip > 0 ? { flip: a.flip } : {}),
+    ...(a.jitter > 0 ? { photometric: { jitter: { brightness: a.jitter, contrast: a.jitter, saturation: a.jitter, hue: a.jitter / 10, p: a.jitterP } } } : {}),
     normalize: a.normalize,
   };
 }

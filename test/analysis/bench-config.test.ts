@@ -1,0 +1,48 @@
+/**
+ * The adaptation-benchmark configs (bench/adapt-config.ts): the committed protocol configs load,
+ * and bad input is an error naming the file and the field.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { deepMerge, loadBenchConfig, rowAdaptConfig } from '../../bench/adapt-config.js';
+
+const tmp = (obj: unknown): string => {
+  const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cfg-')), 'c.json');
+  fs.writeFileSync(f, JSON.stringify(obj));
+  return f;
+};
+
+describe('bench: adaptation benchmark configs', () => {
+  for (const p of ['P0', 'P1', 'P2']) {
+    it(`configs/bench/adapt-${p}.json loads; every row of the report is there`, () => {
+      const c = loadBenchConfig(`configs/bench/adapt-${p}.json`);
+      const kinds = new Set(c.rows.map((r) => r.kind));
+      for (const k of ['source', 'oracle', 'adabn', 'tent', 'adapt']) assert.ok(kinds.has(k as never), k);
+      for (const id of ['threshold', 'cbst', 'dacs', 'stvm', 'stvm-uniform', 'stvm-classmix', 'stvm-no-warmup']) assert.ok(c.rows.some((r) => r.id === id), id);
+      assert.ok(c.seeds.length >= 3);
+    });
+  }
+  it('deep-merges a row overlay into the base and sets seed, name, source', () => {
+    const c = loadBenchConfig('configs/bench/adapt-P0.json');
+    const row = c.rows.find((r) => r.id === 'stvm-classmix')!;
+    const m = rowAdaptConfig(c, row, 2) as { seed: number; name: string; stvm: { mocm: { selection: string }; metric: { hidden: number } } };
+    assert.equal(m.seed, 2);
+    assert.equal(m.name, 'stvm-classmix');
+    assert.equal(m.stvm.mocm.selection, 'random');
+    assert.equal(m.stvm.metric.hidden, 128);
+    assert.deepEqual(deepMerge({ a: { b: 1, c: 2 } }, { a: { c: 3 } }), { a: { b: 1, c: 3 } });
+  });
+  it('names the file and field of bad input', () => {
+    const base = JSON.parse(fs.readFileSync('configs/bench/adapt-P0.json', 'utf8')) as Record<string, unknown>;
+    const f1 = tmp({ ...base, colour: 1 });
+    assert.throws(() => loadBenchConfig(f1), (e: unknown) => /'colour'/.test((e as Error).message) && (e as Error).message.includes(f1));
+    const f2 = tmp({ ...base, rows: [{ id: 'x', kind: 'adapt', overlay: { stvm: { metric: { enabled: false } } } }] });
+    assert.throws(() => loadBenchConfig(f2), (e: unknown) => /rows\[0\]\.overlay/.test((e as Error).message) && /metric/.test((e as Error).message));
+    const f3 = tmp({ ...base, rows: [{ id: 'Bad Id', kind: 'adapt' }] });
+    assert.throws(() => loadBenchConfig(f3), /rows\[0\]\.id/);
+    const f4 = tmp({ ...base, rows: [{ id: 'tent', kind: 'tent', tent: { optimizer: 'lbfgs' } }] });
+    assert.throws(() => loadBenchConfig(f4), /tent\.optimizer/);
+  });
+});
