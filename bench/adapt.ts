@@ -7,6 +7,7 @@
  *   bench/results/adapt-<P>.json  {"protocol", "oracle": {"miou_mean","miou_std"}, "rows": [
  *       {"method","id","miou_mean","miou_std","seeds","per_class","gap_closed","wall_s", "iterations", "command"}]}
  *   bench/results/adapt-<P>.md    the same as a table + per-class IoU + the exact command per row
+ *   bench/results/adapt-<P>.png   bar chart (tools/analysis/plot_adapt.py; needs python3 + matplotlib)
  *
  * gap closed = (method − source-only)/(oracle − source-only). The reported model of every
  * row is the LAST one (no checkpoint is chosen); target labels are opened only by the final
@@ -101,8 +102,8 @@ async function runOne(cfg: BenchConfig, row: BenchRow, seed: number | null, thre
   const base = cfg.resolvedBase;
   const cmd = `npm run bench:adapt -- --config ${cfg.file} --only ${row.id}${seed === null ? '' : ` --seeds ${seed}`}`;
   const t0 = performance.now();
-  const done = (miou: number, pc: Record<string, number | null>, iterations: number, command = cmd): RunResult => ({
-    row: row.id, seed, miou, per_class: pc, wall_s: +((performance.now() - t0) / 1000).toFixed(1), iterations, command, finished: new Date().toISOString(),
+  const done = (miou: number, pc: Record<string, number | null>, iterations: number, command = cmd, wallS?: number): RunResult => ({
+    row: row.id, seed, miou, per_class: pc, wall_s: wallS ?? +((performance.now() - t0) / 1000).toFixed(1), iterations, command, finished: new Date().toISOString(),
   });
   const evalSet = async () => labelledDatasetOf(dataOf(base.eval));
   if (row.kind === 'source' || row.kind === 'oracle') {
@@ -149,9 +150,10 @@ async function runOne(cfg: BenchConfig, row: BenchRow, seed: number | null, thre
   console.log(`  $ node ${args.join(' ')}`);
   const p = spawnSync(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
   if (p.status !== 0) throw new Error(`row ${row.id} seed ${s}: adapt exited with ${p.status}`);
-  const res = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')) as { iterations: number; teacher?: { mIoU: number; iou: Record<string, number | null> } };
+  const res = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')) as { iterations: number; wall_s: number; teacher?: { mIoU: number; iou: Record<string, number | null> } };
   if (!res.teacher) throw new Error(`row ${row.id}: ${dir}/results.json has no teacher evaluation (is eval.enabled on?)`);
-  return done(res.teacher.mIoU, res.teacher.iou, res.iterations, `${cmd}   (runs: node ${args.filter((a) => a !== '--resume').join(' ')})`);
+  // wall time of the training loop across resumes (adapt's results.json) + this call's evaluation overhead is not counted
+  return done(res.teacher.mIoU, res.teacher.iou, res.iterations, `${cmd}   (runs: node ${args.filter((a) => a !== '--resume').join(' ')})`, res.wall_s);
 }
 
 interface ReportRow {
@@ -166,7 +168,11 @@ function collect(cfg: BenchConfig): Map<string, RunResult[]> {
     const rs: RunResult[] = [];
     for (const s of seeds) {
       const f = resultFile(cfg, row, s);
-      if (fs.existsSync(f)) rs.push(JSON.parse(fs.readFileSync(f, 'utf8')) as RunResult);
+      if (!fs.existsSync(f)) continue;
+      const r = JSON.parse(fs.readFileSync(f, 'utf8')) as RunResult;
+      // adapt rows: the run's own cumulative wall time (across resumes), from cli/adapt's results.json
+      const rj = path.join(runDir(cfg, row, s), 'results.json');
+      rs.push(row.kind === 'adapt' && fs.existsSync(rj) ? { ...r, wall_s: (JSON.parse(fs.readFileSync(rj, 'utf8')) as { wall_s: number }).wall_s } : r);
     }
     if (rs.length > 0) out.set(row.id, rs);
   }
@@ -276,6 +282,8 @@ async function main(): Promise<void> {
   }
   const w = writeReport(cfg, resultsDir);
   console.log(`wrote ${w.json} and ${w.md}`);
+  const plot = spawnSync('python3', ['tools/analysis/plot_adapt.py', w.json], { stdio: 'inherit' });
+  if (plot.status !== 0) console.warn('plot skipped (python3/matplotlib unavailable)');
 }
 
 runMain(main);

@@ -24,7 +24,7 @@ export const BENCH_CASES: Record<string, BenchCase> = {
   },
 };
 
-export interface BuiltCase { g: GraphBuilder; model: SegModel; batch: Batch; loss: string }
+export interface BuiltCase { g: GraphBuilder; model: SegModel; batch: Batch; loss: string; logits: string; dLogits: string }
 
 export function buildBenchCase(c: BenchCase): BuiltCase {
   const [n, h, w] = c.batch;
@@ -33,12 +33,15 @@ export function buildBenchCase(c: BenchCase): BuiltCase {
   const labels = g.input('labels', 'int64', batch.labels.shape);
   const weights = g.input('weights', 'float32', batch.weights.shape);
   const ce = softmaxCrossEntropy(g, model.logitsFull!, labels, { weights });
-  return { g, model, batch, loss: ce.loss };
+  return { g, model, batch, loss: ce.loss, logits: model.logitsFull!, dLogits: ce.dLogits };
 }
 
-export function compileBenchStep(b: BuiltCase): CompiledGraph {
+/** The step both sides time; `opts` are the engine's A/B knobs (bench/engine-ab.ts). */
+export function compileBenchStep(b: BuiltCase, opts: { nanGuard?: boolean; seeded?: boolean } = {}): CompiledGraph {
   return compileTrainStep(b.g, {
     loss: b.loss,
+    nanGuard: opts.nanGuard ?? false,
+    ...(opts.seeded ?? true ? { seeds: [{ value: b.logits, grad: b.dLogits }] } : {}),
     groups: [{ params: b.model.params.backbone }, { params: b.model.params.head, lrMult: 10 }],
     optimizer: { kind: 'sgd', momentum: 0.9, weightDecay: 5e-4 },
     buffers: b.model.bnUpdates.flatMap((u) => [{ name: u.mean, from: u.newMean }, { name: u.var, from: u.newVar }]),

@@ -37,13 +37,42 @@ const SPEC: CommandSpec = {
     'probe-frames': { type: 'number', help: 'labelled frames cut into probe tiles', default: 16 },
     results: { type: 'string', help: 'results folder', default: 'bench/results' },
     threads: { type: 'number', help: 'onnxruntime threads per runner', default: 2 },
+    'from-json': { type: 'string', help: 'run nothing: rewrite the .md and the plots of an earlier reliability-<P>.json' },
   },
   examples: ['node dist/bench/reliability.js --config configs/bench/adapt-P0.json --row stvm --seed 0 --every 25'],
 };
 
+
+interface ReliabilityOut {
+  protocol: string; method: string; seed: number; probe_tiles: number; crop: number[]; probe_frames: unknown; eval_split: string;
+  warmup: number; iterations: number; reliability_variant: string; command: string; wall_s: number; points: ({ iteration: number; miou: number } & ProbeResult)[];
+}
+
+function writeMarkdown(out: ReliabilityOut, jf: string): void {
+  const { points, crop, seed } = out;
+  const pc = (v: number) => (Number.isNaN(v) ? 'n/a' : (100 * v).toFixed(1));
+  const md = [
+    `# Reliability diagnostics ${out.protocol}: ${out.method} (seed ${seed})`, '',
+    `Probe: ${out.probe_tiles} tiles of ${crop.join('×')} cut from the first ${String(out.probe_frames)} frames of the labelled evaluation split (${out.eval_split}); mIoU on the whole split. Metric warm-up K_w = ${out.warmup} iterations of ${out.iterations}; reliability variant ${out.reliability_variant}.`,
+    'AUROC: how well a score separates correct from wrong teacher pseudo-labels (0.5 = no better than chance). Diagnostic only: nothing is trained or selected with these labels.', '',
+    '| iteration | teacher mIoU (%) | pseudo-label acc. (%) | AUROC reliability | AUROC confidence | mean r correct / wrong | mean q correct / wrong |',
+    '|---|---|---|---|---|---|---|',
+    ...points.map((p) => `| ${p.iteration} | ${pc(p.miou)} | ${pc(p.pseudo_label_accuracy)} | ${p.auroc_reliability.toFixed(3)} | ${p.auroc_confidence.toFixed(3)} | ${p.mean_reliability_correct.toFixed(3)} / ${p.mean_reliability_wrong.toFixed(3)} | ${p.mean_confidence_correct.toFixed(3)} / ${p.mean_confidence_wrong.toFixed(3)} |`),
+    '', `Command: \`${out.command}\` (${out.wall_s} s). Plots: ${path.basename(jf, '.json')}-auroc.png, -hist.png, -miou.png.`, '',
+  ];
+  fs.writeFileSync(jf.replace(/\.json$/, '.md'), md.join('\n'));
+}
+
 async function main(): Promise<void> {
   const f = parseFlags(SPEC);
   if (!f) return;
+  if (typeof f['from-json'] === 'string') {
+    // only rewrite the Markdown table and the plots of an earlier run
+    const jf = f['from-json'];
+    writeMarkdown(JSON.parse(fs.readFileSync(jf, 'utf8')) as ReliabilityOut, jf);
+    spawnSync('python3', ['tools/analysis/plot_reliability.py', jf], { stdio: 'inherit' });
+    return;
+  }
   if (typeof f['config'] !== 'string') throw new UsageError('--config is required');
   const bc = loadBenchConfig(f['config']);
   const row = bc.rows.find((r) => r.id === f['row']);
@@ -98,7 +127,8 @@ async function main(): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
   const jf = path.join(dir, `reliability-${bc.protocol}${row.id === 'stvm' ? '' : `-${row.id}`}.json`);
   fs.writeFileSync(jf, `${JSON.stringify(out)}\n`);
-  console.log(`wrote ${jf}`);
+  writeMarkdown(out, jf);
+  console.log(`wrote ${jf} and .md`);
   const r = spawnSync('python3', ['tools/analysis/plot_reliability.py', jf], { stdio: 'inherit' });
   if (r.status !== 0) console.warn('plots skipped (python3/matplotlib unavailable)');
 }

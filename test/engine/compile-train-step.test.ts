@@ -7,6 +7,7 @@ import { f32, tensor, type TensorData } from '../../lib/engine/ir/tensor.js';
 import { ConfigError } from '../../lib/engine/optim/index.js';
 import { runGraph, TrainStepRunner } from '../../lib/engine/runtime/index.js';
 import { gradRule } from '../../lib/engine/autodiff/registry.js';
+import { softmaxCrossEntropy } from '../../lib/engine/losses/cross-entropy.js';
 import { buildQuadModel, loadOptimFixtures } from './optim-model.js';
 
 const fx = loadOptimFixtures()[0]!;
@@ -82,9 +83,9 @@ describe('compileTrainStep', () => {
     }
   });
 
-  it('a non-finite step leaves every state tensor unchanged in the graph (NaN guard)', async () => {
+  it('with nanGuard: true, a non-finite step leaves every state tensor unchanged in the graph', async () => {
     const { g, loss } = buildQuadModel(fx);
-    const step = compileTrainStep(g, { loss, groups: [{ params: ['w', 'b', 'u'] }], optimizer: { kind: 'adamw' } });
+    const step = compileTrainStep(g, { loss, groups: [{ params: ['w', 'b', 'u'] }], optimizer: { kind: 'adamw' }, nanGuard: true });
     const state = new Map(step.initialState);
     // one good step so that the optimiser state is non-zero
     const r1 = await runOnce(step, state, { x: xs(0.5) }, 0.01);
@@ -99,9 +100,12 @@ describe('compileTrainStep', () => {
     for (const s of step.signature.state) {
       assert.deepEqual(Array.from(r2[s.next!]!.data as Float32Array), Array.from(state.get(s.name)!.data as Float32Array), `${s.name} changed`);
     }
-    // without the guard the same step would corrupt the parameters: the guard is what keeps them
-    const unguarded = compileTrainStep(buildQuadModel(fx).g, { loss, groups: [{ params: ['w', 'b', 'u'] }], optimizer: { kind: 'adamw' }, nanGuard: false });
+    // without the guard (the default: the runtime refuses to commit instead, see
+    // runtime-nonfinite.test.ts) the same step's outputs are corrupt and only the flag says so
+    const unguarded = compileTrainStep(buildQuadModel(fx).g, { loss, groups: [{ params: ['w', 'b', 'u'] }], optimizer: { kind: 'adamw' } });
+    assert.ok(!unguarded.graph.nodes.some((n) => n.op === 'Where'), 'no in-graph guard by default');
     const r3 = await runOnce(unguarded, state, { x: bad }, 0.01);
+    assert.equal(r3[unguarded.signature.finite!]!.data[0], 0);
     assert.ok(Array.from(r3[nextName('w')]!.data as Float32Array).some(Number.isNaN));
   });
 
@@ -114,7 +118,7 @@ describe('compileTrainStep', () => {
     const colMean = g.op1('Mul', [g.op1('ReduceSum', [x, g.constI64([0])], { keepdims: 0 }), g.constF32(1 / 3)]);
     const rmNext = g.op1('Add', [g.op1('Mul', [rm, g.constF32(0.9)]), g.op1('Mul', [colMean, g.constF32(0.1)])]);
     const loss = g.op1('ReduceSum', [g.op1('Mul', [g.op1('Mul', [x, w]), w])], { keepdims: 0 });
-    const step = compileTrainStep(g, { loss, groups: [{ params: ['w'] }], optimizer: { kind: 'sgd' }, buffers: [{ name: 'rm', from: rmNext }], outputGrads: true });
+    const step = compileTrainStep(g, { loss, groups: [{ params: ['w'] }], optimizer: { kind: 'sgd' }, buffers: [{ name: 'rm', from: rmNext }], outputGrads: true, nanGuard: true });
     assert.deepEqual(step.signature.state.find((s) => s.name === 'rm')?.role, 'buffer');
     const state = new Map(step.initialState);
     const want = [0, 0, 0, 0];
@@ -174,6 +178,42 @@ describe('compileTrainStep', () => {
     } finally {
       await runner.close();
     }
+  });
+
+  it('seeds: a backward seeded with the closed-form dL/dlogits gives the gradients of the differentiated loss', async () => {
+    const build = () => {
+      const g = new GraphBuilder('seeded');
+      const x = g.input('x', 'float32', [2, 3, 4, 5]);
+      const w = g.initializer('w', f32([4, 3, 3, 3], Array.from({ length: 108 }, (_, i) => 0.3 * Math.sin(1.7 * i))));
+      const b = g.initializer('b', f32([4], [0.1, -0.2, 0.05, 0]));
+      const z = g.op1('Conv', [g.op1('Relu', [x]), w, b], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+      const labels = g.input('labels', 'int64', [2, 4, 5]);
+      const weights = g.input('weights', 'float32', [2, 4, 5]);
+      const ce = softmaxCrossEntropy(g, z, labels, { weights });
+      return { g, z, ce };
+    };
+    const spec = (loss: string): TrainStepSpec => ({ loss, groups: [{ params: ['w', 'b'] }], optimizer: sgd, outputGrads: true });
+    const plain = build();
+    const seeded = build();
+    const a = compileTrainStep(plain.g, spec(plain.ce.loss));
+    const s = compileTrainStep(seeded.g, { ...spec(seeded.ce.loss), seeds: [{ value: seeded.z, grad: seeded.ce.dLogits }] });
+    assert.ok(s.graph.nodes.length < a.graph.nodes.length, 'the seeded step does not differentiate the loss');
+    const data = {
+      x: f32([2, 3, 4, 5], Array.from({ length: 120 }, (_, i) => Math.cos(0.9 * i))),
+      labels: tensor('int64', [2, 4, 5], Array.from({ length: 40 }, (_, i) => (i % 7 === 3 ? 255 : (i * 5) % 4))),
+      weights: f32([2, 4, 5], Array.from({ length: 40 }, (_, i) => 0.5 + (i % 3))),
+    };
+    const ra = await runOnce(a, new Map(a.initialState), data, 0.1);
+    const rs = await runOnce(s, new Map(s.initialState), data, 0.1);
+    assert.equal(rs[s.signature.loss!]!.data[0], ra[a.signature.loss!]!.data[0]);
+    for (const name of ['grad/w', 'grad/b', nextName('w'), nextName('b')]) {
+      const ga = Array.from(ra[name]!.data as Float32Array);
+      const gs = Array.from(rs[name]!.data as Float32Array);
+      const scale = Math.max(...ga.map(Math.abs));
+      assert.ok(scale > 1e-3, `${name} is not trivial`);
+      ga.forEach((v, i) => assert.ok(Math.abs(v - gs[i]!) <= 1e-5 * scale, `${name}[${i}] ${gs[i]} vs ${v}`));
+    }
+    assert.throws(() => compileTrainStep(build().g, { ...spec(plain.ce.loss), seeds: [{ value: plain.z, grad: plain.ce.loss }] }), /seeds\[0\]: grad '.*' is float32 \[\] but value/);
   });
 
   it('exposes extras, including data inputs and parameters, and the gradient norm', async () => {

@@ -1,8 +1,8 @@
 /** Non-finite steps: 'stop' names the step, 'skip' counts it; parameters stay unchanged either way. */
 import assert from 'node:assert/strict';
-import { compileTrainStep } from '../../lib/engine/compile/index.js';
+import { compileTrainStep, nextName } from '../../lib/engine/compile/index.js';
 import { f32, type TensorData } from '../../lib/engine/ir/tensor.js';
-import { NonFiniteStepError, TrainStepRunner } from '../../lib/engine/runtime/index.js';
+import { NonFiniteStepError, runGraph, TrainStepRunner } from '../../lib/engine/runtime/index.js';
 import { buildQuadModel, loadOptimFixtures } from './optim-model.js';
 
 const fx = loadOptimFixtures()[0]!;
@@ -12,12 +12,24 @@ const snapshot = (m: Map<string, TensorData>) => new Map([...m].map(([k, v]) => 
 async function setup(nonFinite: 'stop' | 'skip') {
   const { g, loss } = buildQuadModel(fx);
   const step = compileTrainStep(g, { loss, groups: [{ params: ['w', 'b', 'u'] }], optimizer: { kind: 'sgd', momentum: 0.9, weightDecay: 0.01 } });
+  // the step graph has no in-graph guard (the default): keeping the state is the runtime's job
+  assert.ok(!step.graph.nodes.some((n) => n.op === 'Where'), 'the default step graph has no NaN guard');
   const runner = await TrainStepRunner.start({ nonFinite, threads: 1 });
   await runner.addProgram('train', step, { initState: true });
   return runner;
 }
 
 describe('non-finite training steps', () => {
+  it("the unguarded graph's outputs for a non-finite step are corrupt (so the tests below prove the runtime keeps the state)", async () => {
+    const { g, loss } = buildQuadModel(fx);
+    const step = compileTrainStep(g, { loss, groups: [{ params: ['w', 'b', 'u'] }], optimizer: { kind: 'sgd', momentum: 0.9, weightDecay: 0.01 } });
+    const feeds: Record<string, TensorData> = { ...x(NaN), [step.signature.lr!]: f32([], [0.01]) };
+    for (const s of step.signature.state) feeds[s.name] = step.initialState.get(s.name)!;
+    const r = await runGraph(step.graph, feeds);
+    assert.equal(r[step.signature.finite!]!.data[0], 0);
+    assert.ok(Array.from(r[nextName('w')]!.data as Float32Array).some(Number.isNaN));
+  });
+
   it("mode 'stop': throws an error naming the step and leaves the state unchanged", async () => {
     const runner = await setup('stop');
     try {

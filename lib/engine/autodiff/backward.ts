@@ -12,6 +12,12 @@ const FLOAT = new Set(['float32', 'float64']);
 export interface BackwardOptions {
   /** Name of dL/dloss; default: a constant of ones with the loss's shape. */
   seed?: string;
+  /**
+   * Start from these value gradients instead of from the loss (dL/d(value) = grad for each):
+   * e.g. a loss's closed-form dL/dlogits. The loss itself is then not differentiated (`seed`
+   * is ignored); only nodes between `wrt` and the seeded values are.
+   */
+  seeds?: readonly { readonly value: string; readonly grad: string }[];
 }
 
 /**
@@ -28,7 +34,8 @@ export function backward(g: GraphBuilder, loss: string, wrt: readonly string[], 
     if (n.inputs.some((i) => dependsOnWrt.has(i))) for (const o of n.outputs) if (o) dependsOnWrt.add(o);
   }
   // values the loss depends on (backward reachability)
-  const lossNeeds = new Set<string>([loss]);
+  const seeded = opts.seeds !== undefined && opts.seeds.length > 0;
+  const lossNeeds = new Set<string>(seeded ? opts.seeds!.map((s) => s.value) : [loss]);
   for (let k = nodes.length - 1; k >= 0; k--) {
     const n = nodes[k]!;
     if (n.outputs.some((o) => lossNeeds.has(o))) for (const i of n.inputs) if (i) lossNeeds.add(i);
@@ -50,8 +57,12 @@ export function backward(g: GraphBuilder, loss: string, wrt: readonly string[], 
     return s;
   };
 
-  const seed = opts.seed ?? g.constant(tensor(g.dtype(loss), g.shape(loss), new Array(g.shape(loss).reduce((a, b) => a * b, 1)).fill(1)), 'grad_seed');
-  add(loss, seed);
+  if (seeded) {
+    for (const s of opts.seeds!) add(s.value, s.grad);
+  } else {
+    const seed = opts.seed ?? g.constant(tensor(g.dtype(loss), g.shape(loss), new Array(g.shape(loss).reduce((a, b) => a * b, 1)).fill(1)), 'grad_seed');
+    add(loss, seed);
+  }
 
   for (let k = nodes.length - 1; k >= 0; k--) {
     const node = nodes[k]!;

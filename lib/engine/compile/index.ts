@@ -30,7 +30,7 @@
  */
 export { compileTrainStep, nextName } from './train-step.js';
 export { compileEval, type EvalSpec } from './eval-graph.js';
-export type { BufferUpdate, ParamGroup, TrainStepSpec } from './spec.js';
+export type { BufferUpdate, GradSeed, ParamGroup, TrainStepSpec } from './spec.js';
 export type { ClipConfig } from './clip.js';
 export type { CompiledGraph, GraphSignature, StateRole, StateSlot } from './signature.js';
 export { cloneBuilder } from './clone-graph.js';

@@ -31,8 +31,8 @@ export interface GraphSignature {
   readonly loss?: string;
   /**
    * Bool scalar output: the loss, every gradient and every buffer update are finite. When it
-   * is false the graph's `next` outputs equal their inputs (with the NaN guard on) and the
-   * runtime does not commit them.
+   * is false the runtime does not commit the graph's `next` outputs (with the in-graph NaN
+   * guard on, they also equal their inputs).
    */
   readonly finite?: string;
   /** Scalar global gradient norm before clipping (when clipping by norm). */

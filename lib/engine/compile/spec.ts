@@ -29,6 +29,14 @@ export interface BufferUpdate {
   readonly from: string;
 }
 
+/** A value gradient the backward pass starts from (see TrainStepSpec.seeds). */
+export interface GradSeed {
+  /** A forward value (e.g. the logits). */
+  readonly value: string;
+  /** dL/d(value), a forward value of the same dtype and shape. */
+  readonly grad: string;
+}
+
 export interface TrainStepSpec {
   /** Scalar loss value of the forward graph. */
   readonly loss: string;
@@ -43,8 +51,20 @@ export interface TrainStepSpec {
   readonly buffers?: readonly BufferUpdate[];
   /** Also output the gradients actually used (after clipping) as outputs 'grad/<param>'. Default false. */
   readonly outputGrads?: boolean;
-  /** Keep parameters, states and buffers unchanged in the graph when the step is not finite. Default true. */
+  /**
+   * Keep parameters, states and buffers unchanged in the graph itself when the step is not
+   * finite (one Where per state tensor). Default false: the finite flag is always an output and
+   * the runtime (StepExecutor) never commits a non-finite step, so the in-graph guard is only
+   * needed for graphs run outside the runtime.
+   */
   readonly nanGuard?: boolean;
+  /**
+   * Start the backward pass from given value gradients instead of differentiating the loss:
+   * each seed's `grad` is dL/d`value` (same dtype and shape), e.g. the closed-form dLogits of
+   * losses/cross-entropy.ts. The loss is then only reported, never differentiated; the seeds
+   * must together account for every path from the parameters to the loss. Default none.
+   */
+  readonly seeds?: readonly GradSeed[];
   /** Name of the scalar learning-rate input. Default 'lr'. */
   readonly lrInput?: string;
   /**
@@ -71,6 +91,7 @@ export interface ResolvedSpec {
   readonly buffers: readonly BufferUpdate[];
   readonly outputGrads: boolean;
   readonly nanGuard: boolean;
+  readonly seeds: readonly GradSeed[];
   readonly lrInput: string;
   readonly statePrefix: string;
   readonly name: string;
@@ -127,6 +148,17 @@ export function resolveSpec(fwd: GraphBuilder, spec: TrainStepSpec): ResolvedSpe
       if (!(typeof c.value === 'number' && c.value > 0 && Number.isFinite(c.value))) fail(`clip.value must be a positive number (got ${JSON.stringify(c.value)})`);
     } else fail(`clip.kind must be 'norm' or 'value' (got ${JSON.stringify((c as { kind?: unknown }).kind)})`);
   }
+  const seeds = (spec.seeds ?? []).map((sd, i) => {
+    const f = `seeds[${i}]`;
+    if (!fwd.has(sd.value)) fail(`${f}.value: no value named '${sd.value}'`);
+    if (!fwd.has(sd.grad)) fail(`${f}.grad: no value named '${sd.grad}'`);
+    const vi = fwd.info(sd.value);
+    const gi = fwd.info(sd.grad);
+    if (vi.dtype !== gi.dtype || vi.shape.join(',') !== gi.shape.join(',')) {
+      fail(`${f}: grad '${sd.grad}' is ${gi.dtype} [${gi.shape.join(',')}] but value '${sd.value}' is ${vi.dtype} [${vi.shape.join(',')}]`);
+    }
+    return { value: sd.value, grad: sd.grad };
+  });
   const lrInput = spec.lrInput ?? 'lr';
   const statePrefix = spec.statePrefix ?? 'optim';
   if (fwd.has(lrInput)) fail(`lrInput: the forward graph already has a value named '${lrInput}'`);
@@ -138,7 +170,8 @@ export function resolveSpec(fwd: GraphBuilder, spec: TrainStepSpec): ResolvedSpe
     extras,
     buffers,
     outputGrads: spec.outputGrads ?? false,
-    nanGuard: spec.nanGuard ?? true,
+    nanGuard: spec.nanGuard ?? false,
+    seeds,
     lrInput,
     statePrefix,
     name: spec.name ?? `${fwd.graph.name}_train_step`,

@@ -3,11 +3,12 @@
  * graph that computes, in a single run,
  *
  *   loss, extras             = forward(data; params, buffers)
- *   g_k                      = ∂loss/∂p_k                        (lib/engine/autodiff/backward.ts)
+ *   g_k                      = ∂loss/∂p_k                        (lib/engine/autodiff/backward.ts;
+ *                                                                  from spec.seeds when given)
  *   finite                   = loss, every g_k and every buffer update finite
  *   g_k                      ← clip(g_k)                          (optional, global norm or value)
  *   p_k', state_k'           = optimiser(p_k, g_k, state_k; lr·lrMult_k, wd_k, step)
- *   next/x                   = finite ? x' : x                     for every state tensor x
+ *   next/x                   = x'  (nanGuard: finite ? x' : x)    for every state tensor x
  *   next/<prefix>/step       = step + 1 (when finite)
  *
  * Inputs:  the forward graph's data inputs, `lr` (float32 scalar), every trainable parameter
@@ -53,7 +54,7 @@ export function compileTrainStep(forward: GraphBuilder, spec: TrainStepSpec): Co
   const paramInit = new Map(params.map((p) => [p, promoteToInput(g, p)]));
   const bufferInit = new Map(s.buffers.map((b) => [b.name, promoteToInput(g, b.name)]));
 
-  const gradOf = backward(g, s.loss, params);
+  const gradOf = backward(g, s.loss, params, s.seeds.length > 0 ? { seeds: s.seeds } : {});
   const rawGrads = params.map((p) => {
     const d = gradOf.get(p);
     if (d === undefined) throw new ConfigError(`training step of graph '${forward.graph.name}': trainable parameter '${p}' does not affect the loss '${s.loss}' (freeze it or remove it from its group)`);

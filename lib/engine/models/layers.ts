@@ -6,6 +6,7 @@
  */
 import type { GraphBuilder } from '../ir/builder.js';
 import { tensor } from '../ir/tensor.js';
+import { maxPoolWithIndices } from '../autodiff/grads/maxpool_grad.js';
 import { Rng } from '../../data/rng.js';
 import type { BnMode } from './spec.js';
 import type { BnStatUpdate, ParamGroup, ParamInfo, ParamRole } from './params.js';
@@ -125,5 +126,7 @@ export function relu(m: ModelContext, x: string): string {
 }
 
 export function maxPool(m: ModelContext, name: string, x: string, k: number, stride: number, pad: number, ceil: boolean): string {
-  return m.g.op1('MaxPool', [x], { kernel_shape: [k, k], strides: [stride, stride], pads: [pad, pad, pad, pad], ceil_mode: ceil ? 1 : 0 }, { name });
+  // with its Indices output, so that the backward pass scatters through the forward's indices
+  // instead of pooling a second time (grads/maxpool_grad.ts)
+  return maxPoolWithIndices(m.g, x, { kernel_shape: [k, k], strides: [stride, stride], pads: [pad, pad, pad, pad], ceil_mode: ceil ? 1 : 0 }, { name }).y;
 }

@@ -136,12 +136,11 @@ export class TentAlgorithm implements Algorithm {
     return { loss: r.loss, entropy: r.loss, lr: this.lr, ms_data: +(t1 - t0).toFixed(1), ms_step: +(performance.now() - t1).toFixed(1), ...(r.skipped ? { [NONFINITE_SKIPPED]: 1 } : {}) };
   }
 
-  /** The logits the last step minimised over are returned by `stepWithLogits` (tests). */
-  async stepWithLogits(t: number): Promise<{ loss: number; logits: TensorData; images: TensorData }> {
+  /** One step that also returns the logits it minimised the entropy of (tests, diagnostics). */
+  async stepWithLogits(t: number): Promise<{ loss: number; logits: TensorData }> {
     const b = await this.o.batches.at(t);
-    const images: TensorData = { ...b.images, data: new Float32Array(b.images.data as Float32Array) };
     const r = await this.runner.trainStep('tent', { image: b.images }, { lr: this.lr, step: t });
-    return { loss: r.loss, logits: r.outputs['logits']!, images };
+    return { loss: r.loss, logits: r.outputs['logits']! };
   }
 
   async saveState(): Promise<AlgorithmState> {

@@ -105,9 +105,25 @@ function tap(g: GraphBuilder, p: Conv2d, xp: string, i: number, j: number): stri
   return slice(g, xp, [r0, c0], [r0 + (p.ho - 1) * p.s[0] + 1, c0 + (p.wo - 1) * p.s[1] + 1], [2, 3], [...p.s]);
 }
 
+/**
+ * How dW of a group-1 convolution is formed (all exact; they differ in speed only):
+ * - 'taps': one strided Slice and one Gemm per kernel tap (above).
+ * - 'concat': the k² tap slices concatenated to [k²·C, N·Ho·Wo] and ONE Gemm.
+ * - 'rows' (stride 1; other convs use 'taps'): with Wp = Wo + d(kw−1) the padded width,
+ *   the kh row windows Xr_i = Xp[:, :, i·d : i·d+Ho, :] → [C, N·Ho·Wp] and the kw column-shifted
+ *   copies of dY, D_j = Pad(dY, left j·d, right d(kw−1)−j·d) → [M, N·Ho·Wp], stacked to
+ *   [kw·M, N·Ho·Wp]: dW[:, :, i, :] = Gemm(Stack_j D_j, Xr_i, transB), i.e. kh + kw copies and
+ *   kh Gemms instead of kh·kw of each (the zero columns of D_j add d(kw−1)/Wo to the Gemm work).
+ */
+export type ConvWeightGradMethod = 'taps' | 'concat' | 'rows';
+export const convGradTuning: { weightGrad: ConvWeightGradMethod; concatMaxRows: number } = { weightGrad: 'taps', concatMaxRows: 0 };
+
 /** dW of a 2-D convolution. */
 export function convWeightGrad(g: GraphBuilder, p: Conv2d, x: string, dy: string): string {
   if (p.depthwise) return depthwiseWeightGrad(g, p, x, dy);
+  const k2 = p.kh * p.kw;
+  if (k2 > 1 && (convGradTuning.weightGrad === 'concat' || p.c * k2 <= convGradTuning.concatMaxRows)) return concatWeightGrad(g, p, x, dy);
+  if (k2 > 1 && convGradTuning.weightGrad === 'rows' && p.s[0] === 1 && p.s[1] === 1) return rowsWeightGrad(g, p, x, dy);
   const P = p.n * p.ho * p.wo;
   const dyt = reshape(g, channelMajor(g, dy), [p.m, P]);
   const xp = padSpatial(g, channelMajor(g, x), usedPads(p));
@@ -121,6 +137,36 @@ export function convWeightGrad(g: GraphBuilder, p: Conv2d, x: string, dy: string
   if (taps.length === 1) return reshape(g, taps[0]!, [p.m, p.c, 1, 1]);
   const cat = g.op1('Concat', taps.map((t) => reshape(g, t, [p.m, p.c, 1])), { axis: 2 });
   return reshape(g, cat, [p.m, p.c, p.kh, p.kw]);
+}
+
+function concatWeightGrad(g: GraphBuilder, p: Conv2d, x: string, dy: string): string {
+  const P = p.n * p.ho * p.wo;
+  const dyt = reshape(g, channelMajor(g, dy), [p.m, P]);
+  const xp = padSpatial(g, channelMajor(g, x), usedPads(p));
+  const taps: string[] = [];
+  for (let i = 0; i < p.kh; i++) for (let j = 0; j < p.kw; j++) taps.push(reshape(g, tap(g, p, xp, i, j), [p.c, P]));
+  const cols = g.op1('Gemm', [dyt, g.op1('Concat', taps, { axis: 0 })], { transB: 1 }); // [M, k²·C]
+  const t = transpose(g, reshape(g, cols, [p.m, p.kh * p.kw, p.c]), [0, 2, 1]);
+  return reshape(g, t, [p.m, p.c, p.kh, p.kw]);
+}
+
+function rowsWeightGrad(g: GraphBuilder, p: Conv2d, x: string, dy: string): string {
+  const [dh, dw] = p.d;
+  const wp = p.wo + dw * (p.kw - 1);
+  const K = p.n * p.ho * wp;
+  const xp = padSpatial(g, channelMajor(g, x), usedPads(p)); // [C, N, Ho + dh(kh−1), Wp]
+  const dyc = channelMajor(g, dy);
+  const shifted: string[] = [];
+  for (let j = 0; j < p.kw; j++) shifted.push(padSpatial(g, dyc, [0, j * dw, 0, (p.kw - 1 - j) * dw]));
+  const stack = reshape(g, shifted.length === 1 ? shifted[0]! : g.op1('Concat', shifted, { axis: 0 }), [p.kw * p.m, K]);
+  const rows: string[] = [];
+  for (let i = 0; i < p.kh; i++) {
+    const hp = g.shape(xp)[2]!;
+    const xr = i === 0 && hp === p.ho ? xp : slice(g, xp, [i * dh], [i * dh + p.ho], [2]);
+    rows.push(g.op1('Gemm', [stack, reshape(g, xr, [p.c, K])], { transB: 1 })); // [kw·M, C]
+  }
+  const cat = rows.length === 1 ? rows[0]! : g.op1('Concat', rows, { axis: 0 }); // [kh·kw·M, C]
+  return transpose(g, reshape(g, cat, [p.kh, p.kw, p.m, p.c]), [2, 3, 0, 1]);
 }
 
 function depthwiseWeightGrad(g: GraphBuilder, p: Conv2d, x: string, dy: string): string {

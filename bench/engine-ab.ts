@@ -1,0 +1,104 @@
+/**
+ * A/B of two variants of the engine's training step (small DeepLab by default) in ONE process:
+ * both sessions are created up front, their runs alternate (A, B, A, B, ...) so that both see
+ * the same machine load, and the paired ratio is the median over pairs of B/A. The first run of
+ * each also compares the outputs (loss, finite flag, every updated state tensor).
+ *
+ *   npm run build && node dist/bench/engine-ab.js A B [pairs=8] [small|r101] [threads=2]
+ * A variant is a comma-separated list of knobs (defaults = the engine's current defaults):
+ *   guard        in-graph NaN guard (Where per state tensor)        [default off]
+ *   noseed       differentiate the cross-entropy node by node        [default: seeded with dLogits]
+ *   pool2        MaxPool backward by a second pooling (no forward Indices output)
+ *   dw=taps|concat|rows   conv weight-gradient method (autodiff/grads/conv-util.ts)
+ *   cmax=N       'concat' dW for convs with C·k² ≤ N (e.g. the 7×7 stem)
+ *   opt:K=V      onnxruntime session option (e.g. opt:enableMemPattern=false)
+ * e.g. node dist/bench/engine-ab.js guard,noseed,pool2,dw=taps '' 8
+ */
+import * as ort from 'onnxruntime-node';
+import { convGradTuning, type ConvWeightGradMethod } from '../lib/engine/autodiff/grads/conv-util.js';
+import type { CompiledGraph } from '../lib/engine/compile/index.js';
+import { lowerTrainingBatchNorm } from '../lib/engine/ir/lower-batchnorm.js';
+import { encodeModel } from '../lib/engine/onnx/encode.js';
+import { toOrt } from '../lib/engine/runtime/ort-tensor.js';
+import { sessionOptions } from '../lib/engine/runtime/providers.js';
+import { BENCH_CASES, buildBenchCase, compileBenchStep, type BuiltCase } from './engine-cases.js';
+
+interface Variant { label: string; step: CompiledGraph; b: BuiltCase; opts: ort.InferenceSession.SessionOptions }
+
+function buildVariant(label: string, key: string, threads: number): Variant {
+  const knobs = label.split(',').map((k) => k.trim()).filter((k) => k !== '');
+  const saved = { ...convGradTuning };
+  const opts: Record<string, unknown> = { ...sessionOptions('cpu', threads) };
+  let nanGuard = false, seeded = true, pool2 = false;
+  for (const k of knobs) {
+    if (k === 'guard') nanGuard = true;
+    else if (k === 'noseed') seeded = false;
+    else if (k === 'pool2') pool2 = true;
+    else if (k.startsWith('dw=')) convGradTuning.weightGrad = k.slice(3) as ConvWeightGradMethod;
+    else if (k.startsWith('cmax=')) convGradTuning.concatMaxRows = Number(k.slice(5));
+    else if (k.startsWith('opt:')) {
+      const [name, v] = k.slice(4).split('=') as [string, string];
+      opts[name] = v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v;
+    } else throw new Error(`unknown knob '${k}' (see the header of bench/engine-ab.ts)`);
+  }
+  try {
+    const b = buildBenchCase(BENCH_CASES[key]!);
+    if (pool2) for (const n of b.g.graph.nodes) if (n.op === 'MaxPool' && n.outputs.length > 1) (n.outputs as string[]).length = 1;
+    const step = compileBenchStep(b, { nanGuard, seeded });
+    return { label: label || '(defaults)', step, b, opts: opts as ort.InferenceSession.SessionOptions };
+  } finally {
+    Object.assign(convGradTuning, saved);
+  }
+}
+
+function feedsOf(v: Variant): Record<string, ort.Tensor> {
+  const f: Record<string, ort.Tensor> = {};
+  for (const [k, t] of Object.entries({ image: v.b.batch.image, labels: v.b.batch.labels, weights: v.b.batch.weights })) f[k] = toOrt(t);
+  f[v.step.signature.lr!] = toOrt({ dtype: 'float32', shape: [], data: new Float32Array([1e-2]) });
+  for (const [k, t] of v.step.initialState) f[k] = toOrt(t);
+  return f;
+}
+
+function fetchesOf(v: Variant): string[] {
+  const s = v.step.signature;
+  return [s.loss!, s.finite!, ...s.state.map((x) => x.next!)];
+}
+
+const median = (xs: number[]) => { const s = [...xs].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
+
+async function main(): Promise<void> {
+  const [la = '', lb = '', pairsArg = '8', key = 'small', thr = '2'] = process.argv.slice(2);
+  const pairs = Number(pairsArg), threads = Number(thr);
+  const vs = [buildVariant(la, key, threads), buildVariant(lb, key, threads)] as const;
+  const sessions = await Promise.all(vs.map(async (v) => ort.InferenceSession.create(encodeModel(lowerTrainingBatchNorm(v.step.graph)), v.opts)));
+  const feeds = vs.map(feedsOf);
+  const fetches = vs.map(fetchesOf);
+  for (const [i, v] of vs.entries()) console.log(`${'AB'[i]}: ${v.label}: ${v.step.graph.nodes.length} nodes`);
+  // outputs: same names in both (state slots are named after the tensors, not the variant)
+  const first = await Promise.all([sessions[0].run(feeds[0]!, fetches[0]!), sessions[1].run(feeds[1]!, fetches[1]!)]);
+  let worst = 0, worstName = '';
+  for (const [ia, name] of fetches[0]!.entries()) {
+    const a = first[0][name]!.data as Float32Array | Uint8Array;
+    const bName = fetches[1]![ia]!;
+    const b = first[1][bName]!.data as Float32Array | Uint8Array;
+    let num = 0, den = 1e-30;
+    for (let i = 0; i < a.length; i++) { num = Math.max(num, Math.abs(Number(a[i]) - Number(b[i]))); den = Math.max(den, Math.abs(Number(a[i]))); }
+    if (num / den > worst) { worst = num / den; worstName = name; }
+  }
+  console.log(`outputs: loss A ${Number(first[0][fetches[0]![0]!]!.data[0]).toFixed(6)} B ${Number(first[1][fetches[1]![0]!]!.data[0]).toFixed(6)}; worst max-rel difference over ${fetches[0]!.length} outputs ${worst.toExponential(2)} (${worstName})`);
+  for (const i of [0, 1]) await sessions[i]!.run(feeds[i]!, fetches[i]!); // warm-up
+  const times: [number[], number[]] = [[], []];
+  for (let p = 0; p < pairs; p++) {
+    const order = p % 2 === 0 ? [0, 1] : [1, 0];
+    for (const i of order) {
+      const t = performance.now();
+      await sessions[i]!.run(feeds[i]!, fetches[i]!);
+      times[i]!.push(performance.now() - t);
+    }
+  }
+  for (const [i, ts] of times.entries()) console.log(`${'AB'[i]} min ${Math.min(...ts).toFixed(0)} ms, median ${median(ts).toFixed(0)} ms  (${ts.map((x) => x.toFixed(0)).join(' ')})`);
+  console.log(`paired ratio B/A (median of ${pairs}): ${median(times[1].map((x, i) => x / times[0][i]!)).toFixed(3)}; ratio of minima ${(Math.min(...times[1]) / Math.min(...times[0])).toFixed(3)}`);
+  for (const s of sessions) await s.release();
+}
+
+main().catch((e: unknown) => { console.error(e); process.exit(1); });
