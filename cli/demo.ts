@@ -1,0 +1,112 @@
+/**
+ * The main job on the embedded default, in one process tree: train (or reuse) a SynthStreet
+ * source model, adapt it to a SynthStreet target style with STvM, evaluate source-only and
+ * adapted models on that style's labelled validation frames (diagnostic only — the adapted
+ * model is the last checkpoint, never selected with these labels), print the comparison and
+ * write colour overlays.
+ *
+ * Each stage is one of the project's own commands, run as a child process, so the demo is
+ * exactly what a user would type: train-source → adapt → evaluate. Finished stages are reused
+ * on a second run (each writes its outputs atomically), so an interrupted demo resumes.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseFlags, runMain, UsageError, type CommandSpec } from '../lib/cli/args.js';
+
+const SPEC: CommandSpec = {
+  name: 'demo',
+  summary: 'SynthStreet source → target style with STvM: train/reuse the source model, adapt, compare, draw overlays',
+  flags: {
+    out: { type: 'string', help: 'output folder (reused: finished stages are skipped)', default: 'runs/demo' },
+    style: { type: 'string', help: 'SynthStreet target style (overcast-photo | dusk | foggy-lowres | sunny-photo)', default: 'overcast-photo' },
+    'source-config': { type: 'string', help: 'source training config', default: 'configs/source/synthstreet.json' },
+    'source-model': { type: 'string', help: 'use this source model (*.model.ckpt) instead of training one' },
+    'adapt-config': { type: 'string', help: 'adaptation config', default: 'configs/adapt/p0-stvm.json' },
+    'source-iterations': { type: 'number', help: 'source training iterations (config default when omitted)' },
+    'adapt-iterations': { type: 'number', help: 'adaptation iterations (config default when omitted)' },
+    'eval-count': { type: 'number', help: 'labelled target frames to evaluate on', default: 100 },
+    fresh: { type: 'boolean', help: 'delete --out first and redo every stage' },
+  },
+  examples: ['npm run demo', 'node dist/cli/demo.js --style dusk --out runs/demo-dusk'],
+};
+
+const DIST = path.dirname(fileURLToPath(import.meta.url));
+
+function runCli(script: string, args: string[], label: string): Promise<void> {
+  process.stderr.write(`\n== ${label}\n$ node dist/cli/${script} ${args.map((a) => (/[\s;'"]/.test(a) ? `'${a}'` : a)).join(' ')}\n`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(DIST, script), ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${label} failed (exit code ${code}); its output is above`))));
+  });
+}
+
+interface EvalJson { mIoU: number | null; iou: Record<string, number | null> }
+
+const pct = (v: number | null | undefined) => (v === null || v === undefined ? '  n/a' : (100 * v).toFixed(1).padStart(5));
+
+async function main(): Promise<void> {
+  const f = parseFlags(SPEC);
+  if (!f) return;
+  const out = f.out as string;
+  const style = f.style as string;
+  if (f.fresh) fs.rmSync(out, { recursive: true, force: true });
+  fs.mkdirSync(out, { recursive: true });
+  const t0 = performance.now();
+
+  // 1. source model
+  let source = f['source-model'] as string | undefined;
+  if (source !== undefined) {
+    if (!fs.existsSync(source)) throw new UsageError(`--source-model: no file ${source}`);
+  } else {
+    const dir = path.join(out, 'source');
+    source = path.join(dir, 'model.ckpt');
+    if (fs.existsSync(source)) process.stderr.write(`== source model: reusing ${source}\n`);
+    else {
+      const args = ['--config', f['source-config'] as string, '--out', dir];
+      if (fs.existsSync(path.join(dir, 'checkpoints', 'latest.json'))) args.push('--resume');
+      if (typeof f['source-iterations'] === 'number') args.push('--set', `iterations=${f['source-iterations']}`);
+      await runCli('train-source.js', args, 'train the source model on SynthStreet source style');
+    }
+  }
+
+  // 2. STvM adaptation
+  const adaptDir = path.join(out, `adapt-${style}`);
+  const adapted = path.join(adaptDir, 'model.ckpt');
+  if (fs.existsSync(adapted)) process.stderr.write(`== adapted model: reusing ${adapted}\n`);
+  else {
+    const cfg = JSON.parse(fs.readFileSync(f['adapt-config'] as string, 'utf8')) as { target?: Record<string, unknown>; eval?: Record<string, unknown> };
+    cfg.target = { ...cfg.target, style };
+    if (cfg.eval) cfg.eval = { ...cfg.eval, style, every: 0 };
+    const cfgFile = path.join(out, `adapt-${style}.config.json`);
+    fs.writeFileSync(cfgFile, `${JSON.stringify(cfg, null, 2)}\n`);
+    const args = ['--config', cfgFile, '--source', source, '--out', adaptDir, '--progress'];
+    if (fs.existsSync(path.join(adaptDir, 'checkpoints', 'latest.json'))) args.push('--resume');
+    if (typeof f['adapt-iterations'] === 'number') args.push('--iterations', String(f['adapt-iterations']));
+    await runCli('adapt.js', args, `adapt to '${style}' with STvM (no target labels)`);
+  }
+
+  // 3. evaluation on the target style's labelled validation frames (diagnostic)
+  const results: { name: string; model: string; json: EvalJson }[] = [];
+  for (const [name, model] of [['source-only', source], ['STvM (teacher)', adapted]] as const) {
+    const tag = name.startsWith('source') ? 'source-only' : 'stvm';
+    const json = path.join(out, `eval-${style}-${tag}.json`);
+    await runCli('evaluate.js', [
+      '--model', model, '--synth-style', style, '--synth-count', String(f['eval-count']),
+      '--json', json, '--export', path.join(out, `pred-${style}-${tag}`), '--overlays', '4',
+    ], `evaluate ${name} on '${style}' validation frames`);
+    results.push({ name, model, json: JSON.parse(fs.readFileSync(json, 'utf8')) as EvalJson });
+  }
+
+  const classes = Object.keys(results[0]!.json.iou);
+  const head = `| model | ${classes.join(' | ')} | mIoU |`;
+  const rows = results.map((r) => `| ${r.name} | ${classes.map((c) => pct(r.json.iou[c]).trim()).join(' | ')} | **${pct(r.json.mIoU).trim()}** |`);
+  const table = [head, `|---|${classes.map(() => '---:').join('|')}|---:|`, ...rows].join('\n');
+  const summary = `# Demo: SynthStreet source → '${style}' with STvM\n\nIoU (%) on ${f['eval-count']} labelled '${style}' frames (labels used for this evaluation only).\n\n${table}\n\nOverlays: ${path.join(out, `pred-${style}-stvm`)}, ${path.join(out, `pred-${style}-source-only`)}\n`;
+  fs.writeFileSync(path.join(out, 'summary.md'), summary);
+  process.stdout.write(`\n${summary}\nwall time ${((performance.now() - t0) / 1000).toFixed(0)} s; summary in ${path.join(out, 'summary.md')}\n`);
+}
+
+runMain(main);
