@@ -74,7 +74,7 @@ async function main(): Promise<void> {
 
   // 2. STvM adaptation
   const adaptDir = path.join(out, `adapt-${style}`);
-  const adapted = path.join(adaptDir, 'model.ckpt');
+  const adapted = path.join(adaptDir, 'teacher.model.ckpt');
   if (fs.existsSync(adapted)) process.stderr.write(`== adapted model: reusing ${adapted}\n`);
   else {
     const cfg = JSON.parse(fs.readFileSync(f['adapt-config'] as string, 'utf8')) as { target?: Record<string, unknown>; eval?: Record<string, unknown> };

@@ -54,7 +54,8 @@ async function main(): Promise<void> {
   const resume = Boolean(f.resume);
   const train = await labelledDatasetOf(cfg.data);
   const val = cfg.val.enabled ? await labelledDatasetOf(cfg.val) : undefined;
-  const run = openRunDir(f.out, cfg, { console: quiet ? 'none' : 'info', resume });
+  // with the progress bar on a terminal, only warnings go to stderr (the log file has everything)
+  const run = openRunDir(f.out, cfg, { console: quiet ? 'none' : process.stderr.isTTY ? 'warn' : 'info', resume });
   run.logger.info('source training', { train: train.id, images: train.size, val: val?.id ?? 'none', iterations: cfg.iterations });
   const alg = await SupervisedAlgorithm.create(cfg, train, { source: { config: f.config, configHash: configHash(cfg) } });
   try {

@@ -23,6 +23,7 @@ const tiny = (over: Record<string, unknown> = {}): SourceConfig => validateSourc
   model: { baseWidth: 4, stemWidth: 4 },
   augment: { cropWidth: 32, cropHeight: 24 },
   data: { count: 5, width: 64, height: 48 },
+  loss: { classBalance: 0.5, balanceFrames: 3 },
   val: { enabled: false },
   runtime: { threads: 1, workers: 1, checkpointEvery: 0 },
   ...over,

@@ -114,8 +114,11 @@ function tap(g: GraphBuilder, p: Conv2d, xp: string, i: number, j: number): stri
  *   copies of dY, D_j = Pad(dY, left j·d, right d(kw−1)−j·d) → [M, N·Ho·Wp], stacked to
  *   [kw·M, N·Ho·Wp]: dW[:, :, i, :] = Gemm(Stack_j D_j, Xr_i, transB), i.e. kh + kw copies and
  *   kh Gemms instead of kh·kw of each (the zero columns of D_j add d(kw−1)/Wo to the Gemm work).
+ * - 'nhwc': im2col in channel-last layout: Xn = Pad(Transpose(X, [0,2,3,1])), the k² tap slices
+ *   [N,Ho,Wo,C] concatenated on the channel axis → S [N·Ho·Wo, k²·C], ONE Gemm(dYᵀ, S) without
+ *   transposed operands → [M, k²·C], reordered to [M, C, kh, kw].
  */
-export type ConvWeightGradMethod = 'taps' | 'concat' | 'rows';
+export type ConvWeightGradMethod = 'taps' | 'concat' | 'rows' | 'nhwc' | 'gather' | 'gatherT';
 export const convGradTuning: { weightGrad: ConvWeightGradMethod; concatMaxRows: number } = { weightGrad: 'taps', concatMaxRows: 0 };
 
 /** dW of a 2-D convolution. */
@@ -124,6 +127,8 @@ export function convWeightGrad(g: GraphBuilder, p: Conv2d, x: string, dy: string
   const k2 = p.kh * p.kw;
   if (k2 > 1 && (convGradTuning.weightGrad === 'concat' || p.c * k2 <= convGradTuning.concatMaxRows)) return concatWeightGrad(g, p, x, dy);
   if (k2 > 1 && convGradTuning.weightGrad === 'rows' && p.s[0] === 1 && p.s[1] === 1) return rowsWeightGrad(g, p, x, dy);
+  if (k2 > 1 && convGradTuning.weightGrad === 'nhwc') return nhwcWeightGrad(g, p, x, dy);
+  if (k2 > 1 && (convGradTuning.weightGrad === 'gather' || convGradTuning.weightGrad === 'gatherT')) return gatherWeightGrad(g, p, x, dy, convGradTuning.weightGrad === 'gatherT');
   const P = p.n * p.ho * p.wo;
   const dyt = reshape(g, channelMajor(g, dy), [p.m, P]);
   const xp = padSpatial(g, channelMajor(g, x), usedPads(p));
@@ -148,6 +153,62 @@ function concatWeightGrad(g: GraphBuilder, p: Conv2d, x: string, dy: string): st
   const cols = g.op1('Gemm', [dyt, g.op1('Concat', taps, { axis: 0 })], { transB: 1 }); // [M, k²·C]
   const t = transpose(g, reshape(g, cols, [p.m, p.kh * p.kw, p.c]), [0, 2, 1]);
   return reshape(g, t, [p.m, p.c, p.kh, p.kw]);
+}
+
+function nhwcWeightGrad(g: GraphBuilder, p: Conv2d, x: string, dy: string): string {
+  const P = p.n * p.ho * p.wo;
+  const dyt = reshape(g, channelMajor(g, dy), [p.m, P]);
+  const u = usedPads(p);
+  let xn = transpose(g, x, [0, 2, 3, 1]); // [N, H, W, C]
+  if (u.some((v) => v !== 0)) xn = g.op1('Pad', [xn, g.constI64([0, u[0]!, u[1]!, 0, 0, u[2]!, u[3]!, 0])]);
+  const taps: string[] = [];
+  for (let i = 0; i < p.kh; i++) {
+    for (let j = 0; j < p.kw; j++) {
+      const r0 = i * p.d[0], c0 = j * p.d[1];
+      taps.push(slice(g, xn, [r0, c0], [r0 + (p.ho - 1) * p.s[0] + 1, c0 + (p.wo - 1) * p.s[1] + 1], [1, 2], [...p.s]));
+    }
+  }
+  const cols = reshape(g, g.op1('Concat', taps, { axis: 3 }), [P, p.kh * p.kw * p.c]);
+  const dw = g.op1('Gemm', [dyt, cols]); // [M, k²·C]
+  return reshape(g, transpose(g, reshape(g, dw, [p.m, p.kh * p.kw, p.c]), [0, 2, 1]), [p.m, p.c, p.kh, p.kw]);
+}
+
+/** The im2col row indices [N·Ho·Wo, kh·kw] into the padded channel-last rows [N·Hp·Wp] (int32). */
+function im2colIndices(p: Conv2d, hp: number, wp: number): Int32Array {
+  const k2 = p.kh * p.kw;
+  const idx = new Int32Array(p.n * p.ho * p.wo * k2);
+  let o = 0;
+  for (let n = 0; n < p.n; n++) {
+    for (let y = 0; y < p.ho; y++) {
+      for (let x = 0; x < p.wo; x++) {
+        for (let i = 0; i < p.kh; i++) {
+          const row = (n * hp + y * p.s[0] + i * p.d[0]) * wp;
+          for (let j = 0; j < p.kw; j++) idx[o++] = row + x * p.s[1] + j * p.d[1];
+        }
+      }
+    }
+  }
+  return idx;
+}
+
+function gatherWeightGrad(g: GraphBuilder, p: Conv2d, x: string, dy: string, tr = false): string {
+  const P = p.n * p.ho * p.wo;
+  const k2 = p.kh * p.kw;
+  const u = usedPads(p);
+  let xn = transpose(g, x, [0, 2, 3, 1]); // [N, H, W, C]
+  if (u.some((v) => v !== 0)) xn = g.op1('Pad', [xn, g.constI64([0, u[0]!, u[1]!, 0, 0, u[2]!, u[3]!, 0])]);
+  const [, hp, wp] = g.shape(xn) as [number, number, number, number];
+  const rows = reshape(g, xn, [p.n * hp * wp, p.c]);
+  const idx = g.constant({ dtype: 'int32', shape: [P, k2], data: im2colIndices(p, hp, wp) }, 'im2col_idx');
+  const cols = reshape(g, g.op1('Gather', [rows, idx], { axis: 0 }), [P, k2 * p.c]); // [P, k²·C]
+  if (tr) {
+    const dyn = reshape(g, transpose(g, dy, [0, 2, 3, 1]), [P, p.m]);
+    const dwt = g.op1('Gemm', [cols, dyn], { transA: 1 }); // [k²·C, M]
+    return reshape(g, transpose(g, reshape(g, dwt, [k2, p.c, p.m]), [2, 1, 0]), [p.m, p.c, p.kh, p.kw]);
+  }
+  const dyt = reshape(g, channelMajor(g, dy), [p.m, P]);
+  const dw = g.op1('Gemm', [dyt, cols]); // [M, k²·C]
+  return reshape(g, transpose(g, reshape(g, dw, [p.m, k2, p.c]), [0, 2, 1]), [p.m, p.c, p.kh, p.kw]);
 }
 
 function rowsWeightGrad(g: GraphBuilder, p: Conv2d, x: string, dy: string): string {
