@@ -24,6 +24,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseFlags, runMain, UsageError, type CommandSpec } from '../lib/cli/args.js';
 import { gapClosed, meanPerClass, meanStd } from '../lib/analysis/aggregate.js';
 import type { LabelledDataset } from '../lib/data/datasets/types.js';
@@ -65,6 +66,10 @@ export interface RunResult {
   readonly command: string;
   readonly finished: string;
 }
+
+/** cli/adapt.js next to this file's dist folder (so a frozen copy of dist runs its own CLI). */
+const CLI_ADAPT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'adapt.js');
+const shown = (args: string[]) => args.map((a) => (a === CLI_ADAPT ? 'dist/cli/adapt.js' : a));
 
 const runDir = (cfg: BenchConfig, row: BenchRow, seed: number | null) => path.join(cfg.runs, row.id, seed === null ? 'single' : `seed-${seed}`);
 const adabnFile = (cfg: BenchConfig, row: BenchRow) => path.join(runDir(cfg, row, null), 'model.ckpt');
@@ -146,14 +151,14 @@ async function runOne(cfg: BenchConfig, row: BenchRow, seed: number | null, thre
   const cfgFile = path.join(cfg.runs, row.id, `seed-${s}.adapt.json`);
   fs.writeFileSync(cfgFile, `${JSON.stringify(rowAdaptConfig(cfg, row, s), null, 2)}\n`);
   const resume = fs.existsSync(path.join(dir, 'checkpoints', 'latest.json'));
-  const args = ['dist/cli/adapt.js', '--config', cfgFile, '--source', sourceFile, '--out', dir, '--quiet', '--threads', String(threads), ...(resume ? ['--resume'] : [])];
-  console.log(`  $ node ${args.join(' ')}`);
+  const args = [CLI_ADAPT, '--config', cfgFile, '--source', sourceFile, '--out', dir, '--quiet', '--threads', String(threads), ...(resume ? ['--resume'] : [])];
+  console.log(`  $ node ${shown(args).join(' ')}`);
   const p = spawnSync(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
   if (p.status !== 0) throw new Error(`row ${row.id} seed ${s}: adapt exited with ${p.status}`);
   const res = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')) as { iterations: number; wall_s: number; teacher?: { mIoU: number; iou: Record<string, number | null> } };
   if (!res.teacher) throw new Error(`row ${row.id}: ${dir}/results.json has no teacher evaluation (is eval.enabled on?)`);
   // wall time of the training loop across resumes (adapt's results.json) + this call's evaluation overhead is not counted
-  return done(res.teacher.mIoU, res.teacher.iou, res.iterations, `${cmd}   (runs: node ${args.filter((a) => a !== '--resume').join(' ')})`, res.wall_s);
+  return done(res.teacher.mIoU, res.teacher.iou, res.iterations, `${cmd}   (runs: node ${shown(args).filter((a) => a !== '--resume').join(' ')})`, res.wall_s);
 }
 
 interface ReportRow {

@@ -9,10 +9,10 @@
  *   guard        in-graph NaN guard (Where per state tensor)        [default off]
  *   noseed       differentiate the cross-entropy node by node        [default: seeded with dLogits]
  *   pool2        MaxPool backward by a second pooling (no forward Indices output)
- *   dw=taps|concat|rows   conv weight-gradient method (autodiff/grads/conv-util.ts)
- *   cmax=N       'concat' dW for convs with C·k² ≤ N (e.g. the 7×7 stem)
+ *   dw=taps|gather  conv weight-gradient method (autodiff/grads/conv-util.ts) [default gather]
+ *   prealloc     timed runs write the state outputs into pre-allocated tensors (fetches given as tensors)
  *   opt:K=V      onnxruntime session option (e.g. opt:enableMemPattern=false)
- * e.g. node dist/bench/engine-ab.js guard,noseed,pool2,dw=taps '' 8
+ * e.g. node dist/bench/engine-ab.js guard,noseed,pool2,dw=taps '' 8   (the old defaults against the new)
  */
 import * as ort from 'onnxruntime-node';
 import { convGradTuning, type ConvWeightGradMethod } from '../lib/engine/autodiff/grads/conv-util.js';
@@ -23,19 +23,19 @@ import { toOrt } from '../lib/engine/runtime/ort-tensor.js';
 import { sessionOptions } from '../lib/engine/runtime/providers.js';
 import { BENCH_CASES, buildBenchCase, compileBenchStep, type BuiltCase } from './engine-cases.js';
 
-interface Variant { label: string; step: CompiledGraph; b: BuiltCase; opts: ort.InferenceSession.SessionOptions }
+interface Variant { label: string; step: CompiledGraph; b: BuiltCase; opts: ort.InferenceSession.SessionOptions; prealloc: boolean }
 
 function buildVariant(label: string, key: string, threads: number): Variant {
   const knobs = label.split(',').map((k) => k.trim()).filter((k) => k !== '');
   const saved = { ...convGradTuning };
   const opts: Record<string, unknown> = { ...sessionOptions('cpu', threads) };
-  let nanGuard = false, seeded = true, pool2 = false;
+  let nanGuard = false, seeded = true, pool2 = false, prealloc = false;
   for (const k of knobs) {
     if (k === 'guard') nanGuard = true;
     else if (k === 'noseed') seeded = false;
     else if (k === 'pool2') pool2 = true;
+    else if (k === 'prealloc') prealloc = true;
     else if (k.startsWith('dw=')) convGradTuning.weightGrad = k.slice(3) as ConvWeightGradMethod;
-    else if (k.startsWith('cmax=')) convGradTuning.concatMaxRows = Number(k.slice(5));
     else if (k.startsWith('opt:')) {
       const [name, v] = k.slice(4).split('=') as [string, string];
       opts[name] = v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v;
@@ -45,7 +45,7 @@ function buildVariant(label: string, key: string, threads: number): Variant {
     const b = buildBenchCase(BENCH_CASES[key]!);
     if (pool2) for (const n of b.g.graph.nodes) if (n.op === 'MaxPool' && n.outputs.length > 1) (n.outputs as string[]).length = 1;
     const step = compileBenchStep(b, { nanGuard, seeded });
-    return { label: label || '(defaults)', step, b, opts: opts as ort.InferenceSession.SessionOptions };
+    return { label: label || '(defaults)', step, b, opts: opts as ort.InferenceSession.SessionOptions, prealloc };
   } finally {
     Object.assign(convGradTuning, saved);
   }
@@ -73,6 +73,14 @@ async function main(): Promise<void> {
   const sessions = await Promise.all(vs.map(async (v) => ort.InferenceSession.create(encodeModel(lowerTrainingBatchNorm(v.step.graph)), v.opts)));
   const feeds = vs.map(feedsOf);
   const fetches = vs.map(fetchesOf);
+  // pre-allocated outputs: one fixed buffer per state output (for timing only; a runtime would double-buffer)
+  const timedFetches = vs.map((v, i) => {
+    if (!v.prealloc) return fetches[i]!;
+    const f: Record<string, ort.Tensor | null> = {};
+    for (const name of fetches[i]!) f[name] = null;
+    for (const slot of v.step.signature.state) f[slot.next!] = new ort.Tensor(slot.dtype as 'float32', new Float32Array(slot.shape.reduce((a, b) => a * b, 1)), [...slot.shape]);
+    return f;
+  });
   for (const [i, v] of vs.entries()) console.log(`${'AB'[i]}: ${v.label}: ${v.step.graph.nodes.length} nodes`);
   // outputs: same names in both (state slots are named after the tensors, not the variant)
   const first = await Promise.all([sessions[0].run(feeds[0]!, fetches[0]!), sessions[1].run(feeds[1]!, fetches[1]!)]);
@@ -86,13 +94,13 @@ async function main(): Promise<void> {
     if (num / den > worst) { worst = num / den; worstName = name; }
   }
   console.log(`outputs: loss A ${Number(first[0][fetches[0]![0]!]!.data[0]).toFixed(6)} B ${Number(first[1][fetches[1]![0]!]!.data[0]).toFixed(6)}; worst max-rel difference over ${fetches[0]!.length} outputs ${worst.toExponential(2)} (${worstName})`);
-  for (const i of [0, 1]) await sessions[i]!.run(feeds[i]!, fetches[i]!); // warm-up
+  for (const i of [0, 1]) await sessions[i]!.run(feeds[i]!, timedFetches[i]! as ort.InferenceSession.FetchesType); // warm-up
   const times: [number[], number[]] = [[], []];
   for (let p = 0; p < pairs; p++) {
     const order = p % 2 === 0 ? [0, 1] : [1, 0];
     for (const i of order) {
       const t = performance.now();
-      await sessions[i]!.run(feeds[i]!, fetches[i]!);
+      await sessions[i]!.run(feeds[i]!, timedFetches[i]! as ort.InferenceSession.FetchesType);
       times[i]!.push(performance.now() - t);
     }
   }

@@ -4,7 +4,8 @@
  * real shapes (random X and dY inputs), run alternately in one process; prints the paired
  * median ratio B/A and checks that both give the same dW.
  *   npm run build && node dist/bench/engine-dw-ab.js A B [pairs=16] [small|r101] [threads=2]
- * A and B: comma-separated knobs dw=taps|concat|rows and cmax=N (as bench/engine-ab.ts).
+ * A and B: the knob dw=taps|gather (as bench/engine-ab.ts). DWPROF=1 adds onnxruntime's
+ * kernel time by op type of both graphs.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,7 +21,6 @@ function dwGraph(label: string, key: string): { model: Uint8Array; inputs: Map<s
   const saved = { ...convGradTuning };
   for (const k of label.split(',').filter((x) => x !== '')) {
     if (k.startsWith('dw=')) convGradTuning.weightGrad = k.slice(3) as ConvWeightGradMethod;
-    else if (k.startsWith('cmax=')) convGradTuning.concatMaxRows = Number(k.slice(5));
     else throw new Error(`unknown knob ${k}`);
   }
   try {
@@ -55,7 +55,7 @@ function dwGraph(label: string, key: string): { model: Uint8Array; inputs: Map<s
 const median = (xs: number[]) => { const s = [...xs].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
 
 async function main(): Promise<void> {
-  const [la = 'dw=taps', lb = 'dw=rows', pairsArg = '16', key = 'small', thr = '2'] = process.argv.slice(2);
+  const [la = 'dw=taps', lb = 'dw=gather', pairsArg = '16', key = 'small', thr = '2'] = process.argv.slice(2);
   const pairs = Number(pairsArg);
   const gs = [dwGraph(la, key), dwGraph(lb, key)];
   // DWPROF=1: onnxruntime's profiler on both sessions, kernel time by op type printed at the end

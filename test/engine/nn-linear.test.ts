@@ -84,7 +84,8 @@ describe('linear layers: shapes, errors and backward structure', () => {
     const { g } = convNet([2, 3, 8, 8], [4, 3, 3, 3], { strides: [2, 2], pads: [1, 1, 1, 1] }, ['w']);
     assert.equal(count(g.graph, 'Conv'), 1);
     assert.equal(count(g.graph, 'ConvTranspose'), 0);
-    assert.equal(count(g.graph, 'Gemm'), 9); // one per kernel tap
+    assert.equal(count(g.graph, 'Gemm'), 1); // dW: one im2col Gemm (conv-util.ts 'gather')
+    assert.equal(count(g.graph, 'Gather'), 1);
   });
 
   it('dX is a flipped-kernel Conv at stride 1 and a ConvTranspose at stride 2', () => {

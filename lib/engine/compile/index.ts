@@ -10,6 +10,7 @@
  *   optimizer: { kind: 'sgd', momentum: 0.9, weightDecay: 5e-4 },   // or { kind: 'adamw', ... }
  *   clip: { kind: 'norm', maxNorm: 10 },                            // optional
  *   extras: ['ce_loss'], buffers: [{ name: 'bn1.running_mean', from: bnOut[1] }],
+ *   seeds: [{ value: logits, grad: ce.dLogits }],   // optional: start from a closed-form dL/dlogits
  * });
  * const evalG = compileEval(fwd, { params: [...backbone, ...head], outputs: ['logits'] });
  * ```
@@ -19,12 +20,14 @@
  * - `signature`: plain data the runtime uses to feed and rotate state (see signature.ts);
  * - `initialState`: parameters/buffers from the initializers, zero optimiser state, step 0.
  * Run it with lib/engine/runtime (`TrainStepRunner`, in a worker or `inThread`), or directly with
- * `runGraph` by feeding every input and copying each 'next/x' output back into x.
+ * `runGraph` by feeding every input and copying each 'next/x' output back into x (only when the
+ * finite flag is true, or compile with `nanGuard: true`).
  *
  * Semantics follow PyTorch: SGD (momentum, dampening, nesterov, coupled weight decay) and
  * AdamW (decoupled decay, bias correction, ε outside √) in lib/engine/optim; clipping as
  * clip_grad_norm_ / clip_grad_value_ before the optimiser; a non-finite loss, gradient or
- * buffer update leaves every state tensor unchanged (finite flag false). Invalid specs throw
+ * buffer update sets the finite flag false, and the runtime then commits nothing (the in-graph
+ * guard `nanGuard: true` also makes every 'next/x' equal x). Invalid specs throw
  * ConfigError naming the field and tensor. `sumAll`/`sumSquaresAll` reduce large tensors in two
  * stages (onnxruntime's one-stage CPU ReduceSum was 0.6 % off on 4M equal values).
  */

@@ -8,6 +8,7 @@
  * - dX, otherwise: ConvTranspose(dY, W) with the forward strides/dilations/pads and
  *   output_padding = H+pt+pb−(Ho−1)s−d(kh−1)−1 (always in [0, s−1]).
  * - dW, 1×1 kernel, stride 1, no pads: one Gemm  dW[M,C] = dY[M,N·H·W] · X[C,N·H·W]ᵀ.
+ * - dW, k×k kernel: im2col by one Gather and one Gemm (convGradTuning below; the default).
  * - dW, "taps": Xp = Pad(Transpose(X,[1,0,2,3])); per kernel tap (i,j)
  *   S = Slice(Xp, start (i·d, j·d), step s) → [C,N·Ho·Wo], T = Gemm(dYᵀ, S, transB) → [M,C];
  *   dW = Reshape(Concat_k T, [M,C,kh,kw]).
@@ -106,29 +107,27 @@ function tap(g: GraphBuilder, p: Conv2d, xp: string, i: number, j: number): stri
 }
 
 /**
- * How dW of a group-1 convolution is formed (all exact; they differ in speed only):
- * - 'taps': one strided Slice and one Gemm per kernel tap (above).
- * - 'concat': the k² tap slices concatenated to [k²·C, N·Ho·Wo] and ONE Gemm.
- * - 'rows' (stride 1; other convs use 'taps'): with Wp = Wo + d(kw−1) the padded width,
- *   the kh row windows Xr_i = Xp[:, :, i·d : i·d+Ho, :] → [C, N·Ho·Wp] and the kw column-shifted
- *   copies of dY, D_j = Pad(dY, left j·d, right d(kw−1)−j·d) → [M, N·Ho·Wp], stacked to
- *   [kw·M, N·Ho·Wp]: dW[:, :, i, :] = Gemm(Stack_j D_j, Xr_i, transB), i.e. kh + kw copies and
- *   kh Gemms instead of kh·kw of each (the zero columns of D_j add d(kw−1)/Wo to the Gemm work).
- * - 'nhwc': im2col in channel-last layout: Xn = Pad(Transpose(X, [0,2,3,1])), the k² tap slices
- *   [N,Ho,Wo,C] concatenated on the channel axis → S [N·Ho·Wo, k²·C], ONE Gemm(dYᵀ, S) without
- *   transposed operands → [M, k²·C], reordered to [M, C, kh, kw].
+ * How dW of a group-1 convolution with a k×k kernel, k > 1, is formed (both exact):
+ * - 'gather' (default): im2col in channel-last layout by ONE Gather: Xr = Reshape(Pad(Transpose(
+ *   X, [0,2,3,1])), [N·Hp·Wp, C]), S = Gather(Xr, I, axis 0) with constant indices I
+ *   [N·Ho·Wo, kh·kw] (padded row of each output pixel and tap; any stride/dilation) → [N·Ho·Wo,
+ *   kh·kw·C] (contiguous C-element copies), then ONE Gemm(dYᵀ [M, N·Ho·Wo], S) → [M, kh·kw·C],
+ *   reordered to [M, C, kh, kw].
+ * - 'taps': one strided Slice and one Gemm per kernel tap (see the file comment).
+ * Measured on the small DeepLab (bench/engine-dw-ab.ts, all its convs' dW, paired A/B, 2 threads):
+ * gather/taps 0.72 (the single large Gemm runs faster than k² small ones, and the one Gather
+ * replaces k² Slices); slower alternatives tried: the k² slices concatenated and one Gemm
+ * (0.93 of taps: the Concat is a second copy), kh row windows × kw column-shifted dY copies
+ * (1.03), channel-last slices + Concat (1.06 of concat); of gather: the Gemm on transposed
+ * operands 1.47, a batched MatMul per image + ReduceSum over N (no dY transpose) 1.04.
  */
-export type ConvWeightGradMethod = 'taps' | 'concat' | 'rows' | 'nhwc' | 'gather' | 'gatherT';
-export const convGradTuning: { weightGrad: ConvWeightGradMethod; concatMaxRows: number } = { weightGrad: 'taps', concatMaxRows: 0 };
+export type ConvWeightGradMethod = 'taps' | 'gather';
+export const convGradTuning: { weightGrad: ConvWeightGradMethod } = { weightGrad: 'gather' };
 
 /** dW of a 2-D convolution. */
 export function convWeightGrad(g: GraphBuilder, p: Conv2d, x: string, dy: string): string {
   if (p.depthwise) return depthwiseWeightGrad(g, p, x, dy);
-  const k2 = p.kh * p.kw;
-  if (k2 > 1 && (convGradTuning.weightGrad === 'concat' || p.c * k2 <= convGradTuning.concatMaxRows)) return concatWeightGrad(g, p, x, dy);
-  if (k2 > 1 && convGradTuning.weightGrad === 'rows' && p.s[0] === 1 && p.s[1] === 1) return rowsWeightGrad(g, p, x, dy);
-  if (k2 > 1 && convGradTuning.weightGrad === 'nhwc') return nhwcWeightGrad(g, p, x, dy);
-  if (k2 > 1 && (convGradTuning.weightGrad === 'gather' || convGradTuning.weightGrad === 'gatherT')) return gatherWeightGrad(g, p, x, dy, convGradTuning.weightGrad === 'gatherT');
+  if (p.kh * p.kw > 1 && convGradTuning.weightGrad === 'gather') return gatherWeightGrad(g, p, x, dy);
   const P = p.n * p.ho * p.wo;
   const dyt = reshape(g, channelMajor(g, dy), [p.m, P]);
   const xp = padSpatial(g, channelMajor(g, x), usedPads(p));
@@ -142,35 +141,6 @@ export function convWeightGrad(g: GraphBuilder, p: Conv2d, x: string, dy: string
   if (taps.length === 1) return reshape(g, taps[0]!, [p.m, p.c, 1, 1]);
   const cat = g.op1('Concat', taps.map((t) => reshape(g, t, [p.m, p.c, 1])), { axis: 2 });
   return reshape(g, cat, [p.m, p.c, p.kh, p.kw]);
-}
-
-function concatWeightGrad(g: GraphBuilder, p: Conv2d, x: string, dy: string): string {
-  const P = p.n * p.ho * p.wo;
-  const dyt = reshape(g, channelMajor(g, dy), [p.m, P]);
-  const xp = padSpatial(g, channelMajor(g, x), usedPads(p));
-  const taps: string[] = [];
-  for (let i = 0; i < p.kh; i++) for (let j = 0; j < p.kw; j++) taps.push(reshape(g, tap(g, p, xp, i, j), [p.c, P]));
-  const cols = g.op1('Gemm', [dyt, g.op1('Concat', taps, { axis: 0 })], { transB: 1 }); // [M, k²·C]
-  const t = transpose(g, reshape(g, cols, [p.m, p.kh * p.kw, p.c]), [0, 2, 1]);
-  return reshape(g, t, [p.m, p.c, p.kh, p.kw]);
-}
-
-function nhwcWeightGrad(g: GraphBuilder, p: Conv2d, x: string, dy: string): string {
-  const P = p.n * p.ho * p.wo;
-  const dyt = reshape(g, channelMajor(g, dy), [p.m, P]);
-  const u = usedPads(p);
-  let xn = transpose(g, x, [0, 2, 3, 1]); // [N, H, W, C]
-  if (u.some((v) => v !== 0)) xn = g.op1('Pad', [xn, g.constI64([0, u[0]!, u[1]!, 0, 0, u[2]!, u[3]!, 0])]);
-  const taps: string[] = [];
-  for (let i = 0; i < p.kh; i++) {
-    for (let j = 0; j < p.kw; j++) {
-      const r0 = i * p.d[0], c0 = j * p.d[1];
-      taps.push(slice(g, xn, [r0, c0], [r0 + (p.ho - 1) * p.s[0] + 1, c0 + (p.wo - 1) * p.s[1] + 1], [1, 2], [...p.s]));
-    }
-  }
-  const cols = reshape(g, g.op1('Concat', taps, { axis: 3 }), [P, p.kh * p.kw * p.c]);
-  const dw = g.op1('Gemm', [dyt, cols]); // [M, k²·C]
-  return reshape(g, transpose(g, reshape(g, dw, [p.m, p.kh * p.kw, p.c]), [0, 2, 1]), [p.m, p.c, p.kh, p.kw]);
 }
 
 /** The im2col row indices [N·Ho·Wo, kh·kw] into the padded channel-last rows [N·Hp·Wp] (int32). */
@@ -191,7 +161,10 @@ function im2colIndices(p: Conv2d, hp: number, wp: number): Int32Array {
   return idx;
 }
 
-function gatherWeightGrad(g: GraphBuilder, p: Conv2d, x: string, dy: string, tr = false): string {
+/** One index constant per (graph, geometry): the blocks of a network share theirs. */
+const indexCache = new WeakMap<GraphBuilder, Map<string, string>>();
+
+function gatherWeightGrad(g: GraphBuilder, p: Conv2d, x: string, dy: string): string {
   const P = p.n * p.ho * p.wo;
   const k2 = p.kh * p.kw;
   const u = usedPads(p);
@@ -199,35 +172,18 @@ function gatherWeightGrad(g: GraphBuilder, p: Conv2d, x: string, dy: string, tr 
   if (u.some((v) => v !== 0)) xn = g.op1('Pad', [xn, g.constI64([0, u[0]!, u[1]!, 0, 0, u[2]!, u[3]!, 0])]);
   const [, hp, wp] = g.shape(xn) as [number, number, number, number];
   const rows = reshape(g, xn, [p.n * hp * wp, p.c]);
-  const idx = g.constant({ dtype: 'int32', shape: [P, k2], data: im2colIndices(p, hp, wp) }, 'im2col_idx');
-  const cols = reshape(g, g.op1('Gather', [rows, idx], { axis: 0 }), [P, k2 * p.c]); // [P, k²·C]
-  if (tr) {
-    const dyn = reshape(g, transpose(g, dy, [0, 2, 3, 1]), [P, p.m]);
-    const dwt = g.op1('Gemm', [cols, dyn], { transA: 1 }); // [k²·C, M]
-    return reshape(g, transpose(g, reshape(g, dwt, [k2, p.c, p.m]), [2, 1, 0]), [p.m, p.c, p.kh, p.kw]);
+  const key = [p.n, p.ho, p.wo, p.kh, p.kw, ...p.s, ...p.d, hp, wp].join(',');
+  const cache = indexCache.get(g) ?? new Map<string, string>();
+  indexCache.set(g, cache);
+  let idx = cache.get(key);
+  if (idx === undefined || !g.has(idx)) {
+    idx = g.constant({ dtype: 'int32', shape: [P, k2], data: im2colIndices(p, hp, wp) }, 'im2col_idx');
+    cache.set(key, idx);
   }
+  const cols = reshape(g, g.op1('Gather', [rows, idx], { axis: 0 }), [P, k2 * p.c]); // [P, k²·C]
   const dyt = reshape(g, channelMajor(g, dy), [p.m, P]);
   const dw = g.op1('Gemm', [dyt, cols]); // [M, k²·C]
   return reshape(g, transpose(g, reshape(g, dw, [p.m, k2, p.c]), [0, 2, 1]), [p.m, p.c, p.kh, p.kw]);
-}
-
-function rowsWeightGrad(g: GraphBuilder, p: Conv2d, x: string, dy: string): string {
-  const [dh, dw] = p.d;
-  const wp = p.wo + dw * (p.kw - 1);
-  const K = p.n * p.ho * wp;
-  const xp = padSpatial(g, channelMajor(g, x), usedPads(p)); // [C, N, Ho + dh(kh−1), Wp]
-  const dyc = channelMajor(g, dy);
-  const shifted: string[] = [];
-  for (let j = 0; j < p.kw; j++) shifted.push(padSpatial(g, dyc, [0, j * dw, 0, (p.kw - 1 - j) * dw]));
-  const stack = reshape(g, shifted.length === 1 ? shifted[0]! : g.op1('Concat', shifted, { axis: 0 }), [p.kw * p.m, K]);
-  const rows: string[] = [];
-  for (let i = 0; i < p.kh; i++) {
-    const hp = g.shape(xp)[2]!;
-    const xr = i === 0 && hp === p.ho ? xp : slice(g, xp, [i * dh], [i * dh + p.ho], [2]);
-    rows.push(g.op1('Gemm', [stack, reshape(g, xr, [p.c, K])], { transB: 1 })); // [kw·M, C]
-  }
-  const cat = rows.length === 1 ? rows[0]! : g.op1('Concat', rows, { axis: 0 }); // [kh·kw·M, C]
-  return transpose(g, reshape(g, cat, [p.kh, p.kw, p.m, p.c]), [2, 3, 0, 1]);
 }
 
 function depthwiseWeightGrad(g: GraphBuilder, p: Conv2d, x: string, dy: string): string {
