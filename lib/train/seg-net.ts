@@ -63,6 +63,8 @@ export function compileSupervisedStep(spec: DeepLabSpec, o: SupervisedStepOption
   const groups = [{ params: model.params.backbone }, { params: model.params.head, lrMult: o.headLrMult ?? 10 }].filter((x) => x.params.length > 0);
   const compiled = compileTrainStep(g, {
     loss: ce.loss,
+    // start the backward pass from the closed-form dL/dz (cheaper than differentiating the CE)
+    seeds: [{ value: logits, grad: ce.dLogits }],
     groups,
     optimizer: o.optimizer,
     ...(o.clip ? { clip: o.clip } : {}),
