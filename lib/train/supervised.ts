@@ -8,6 +8,7 @@
  * State (checkpoints): every runner state tensor under 'net/' (parameters, BN running
  * statistics, optimiser state incl. its step count); JSON: {}.
  */
+import { prefixedState, restorePrefixedState } from '../engine/runtime/runner-state.js';
 import type { LabelledDataset } from '../data/datasets/types.js';
 import { normalizeOptions } from '../data/transforms/pipeline.js';
 import type { AugmentSpec } from '../data/transforms/pipeline.js';
@@ -111,19 +112,11 @@ export class SupervisedAlgorithm implements Algorithm {
   }
 
   async saveState(): Promise<AlgorithmState> {
-    const s = await this.runner.getState();
-    return { tensors: new Map([...s].map(([k, v]) => [PREFIX + k, v])), json: {} };
+    return { tensors: await prefixedState(this.runner, PREFIX), json: {} };
   }
 
   async loadState(s: AlgorithmState): Promise<void> {
-    const own = new Map<string, TensorData>();
-    for (const [k, v] of s.tensors) {
-      if (!k.startsWith(PREFIX)) throw new Error(`supervised: unexpected state tensor '${k}'`);
-      own.set(k.slice(PREFIX.length), v);
-    }
-    const info = await this.runner.stateInfo();
-    for (const k of info.keys()) if (!own.has(k)) throw new Error(`supervised: state tensor '${PREFIX}${k}' is missing from the checkpoint`);
-    await this.runner.setState(own);
+    await restorePrefixedState(this.runner, PREFIX, s.tensors, 'supervised');
   }
 
   predict(images: TensorData): Promise<Uint8Array> {

@@ -25,6 +25,7 @@
  * running statistics, frozen weights) and the optimiser state; JSON {}. The batch of
  * iteration t is a pure function of (seed, t) (TargetBatches), and nothing else is random.
  */
+import { prefixedState, restorePrefixedState } from '../../engine/runtime/runner-state.js';
 import { compileTrainStep, type CompiledGraph } from '../../engine/compile/index.js';
 import type { TensorData } from '../../engine/ir/tensor.js';
 import { createDeepLab, type DeepLabSpec } from '../../engine/models/index.js';
@@ -144,19 +145,11 @@ export class TentAlgorithm implements Algorithm {
   }
 
   async saveState(): Promise<AlgorithmState> {
-    const s = await this.runner.getState();
-    return { tensors: new Map([...s].map(([k, v]) => [PREFIX + k, v])), json: {} };
+    return { tensors: await prefixedState(this.runner, PREFIX), json: {} };
   }
 
   async loadState(s: AlgorithmState): Promise<void> {
-    const own = new Map<string, TensorData>();
-    for (const [k, v] of s.tensors) {
-      if (!k.startsWith(PREFIX)) throw new Error(`TENT: unexpected state tensor '${k}'`);
-      own.set(k.slice(PREFIX.length), v);
-    }
-    const info = await this.runner.stateInfo();
-    for (const k of info.keys()) if (!own.has(k)) throw new Error(`TENT: state tensor '${PREFIX}${k}' is missing from the checkpoint`);
-    await this.runner.setState(own);
+    await restorePrefixedState(this.runner, PREFIX, s.tensors, 'TENT');
   }
 
   /** Eval-mode BN with the adapted γ/β and the running statistics (see the file comment). */
