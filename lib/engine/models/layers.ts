@@ -7,7 +7,7 @@
 import type { GraphBuilder } from '../ir/builder.js';
 import { tensor } from '../ir/tensor.js';
 import { maxPoolWithIndices } from '../autodiff/grads/maxpool_grad.js';
-import { Rng } from '../../data/rng.js';
+import { Rng } from '../../util/rng.js';
 import type { BnMode } from './spec.js';
 import type { BnStatUpdate, ParamGroup, ParamInfo, ParamRole } from './params.js';
 
