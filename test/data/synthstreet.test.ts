@@ -145,6 +145,48 @@ describe('SynthStreet generator', function () {
     }
   });
 
+  it('shadows: one road surface gets two light levels (a per-pixel change), season recolours only vegetation', () => {
+    // Only the knob under test differs from the source: flat shading, so within the road the
+    // source has one colour per part and any spread of luma comes from the light field.
+    const only = (k: Partial<StyleKnobs>): StyleKnobs => ({ ...STYLE_PRESETS.source, ...k });
+    const ROAD = 3, TREE = 5;
+    let darkFrac = 0, frames = 0;
+    for (let seed = 50; seed < 56; seed++) {
+      const src = renderFrame(seed, { style: 'source' });
+      const sh = renderFrame(seed, { style: only({ shadows: 1 }) });
+      assert.deepEqual(sh.label, src.label, 'shadows change pixels, not labels');
+      let dark = 0, road = 0;
+      for (let i = 0; i < src.label.length; i++) {
+        if (src.label[i] !== ROAD) continue;
+        const l0 = src.image[3 * i]! + src.image[3 * i + 1]! + src.image[3 * i + 2]!;
+        const l1 = sh.image[3 * i]! + sh.image[3 * i + 1]! + sh.image[3 * i + 2]!;
+        road++;
+        if (l1 < 0.5 * l0) dark++;
+      }
+      if (road > 1000) { darkFrac += dark / road; frames++; }
+    }
+    darkFrac /= frames;
+    assert.ok(darkFrac > 0.1 && darkFrac < 0.9, `shadowed share of road pixels ${darkFrac.toFixed(3)}: both lit and shadowed road expected`);
+    // Season: tree pixels turn from green-dominant to red-dominant; other classes unchanged.
+    let redder = 0, trees = 0;
+    for (let seed = 60; seed < 64; seed++) {
+      const src = renderFrame(seed, { style: 'source' });
+      const au = renderFrame(seed, { style: only({ season: 1 }) });
+      for (let i = 0; i < src.label.length; i++) {
+        const c = src.label[i]!;
+        if (c === TREE) {
+          trees++;
+          if (src.image[3 * i + 1]! > src.image[3 * i]! && au.image[3 * i]! > au.image[3 * i + 1]!) redder++;
+        } else if (c !== VOID && c !== TREE) {
+          // (void holds the grass verge, which season also browns)
+          for (let k = 0; k < 3; k++) if (au.image[3 * i + k] !== src.image[3 * i + k]) assert.fail(`season changed a ${CLASS_NAMES[c]} pixel (seed ${seed})`);
+        }
+      }
+    }
+    assert.ok(trees > 1000 && redder / trees > 0.5, `only ${redder} of ${trees} tree pixels turned from green to red/orange`);
+    assert.throws(() => resolveStyle({ ...STYLE_PRESETS.dusk, shadows: -0.1 }), /style\.shadows: severity/);
+  });
+
   it('fbmBatch equals fbm point by point', () => {
     const n = 500;
     const xs = new Float32Array(n), ys = new Float32Array(n), fp = new Float32Array(n), out = new Float32Array(n);

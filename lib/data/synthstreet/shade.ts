@@ -1,6 +1,8 @@
 /**
- * Shading pass of the SynthStreet renderer: part colour × procedural texture (severity
- * `texture`), then light and white balance (`light`), then depth haze (`haze`), per pixel.
+ * Shading pass of the SynthStreet renderer: part colour (autumn-shifted by `season`) ×
+ * procedural texture (severity `texture`), then light and white balance (`light`), then the
+ * spatial light field (`shadows`: cast shadows, or street-light pools at dusk), then depth haze
+ * (`haze`), per pixel.
  * Output: float RGB, H×W×3 (HWC), nominally in [0, 1] (clamped later).
  *
  * Textures are functions of the surface coordinates (metres) stored by the geometry pass, so
@@ -13,6 +15,8 @@ import { cellHash, fbmBatch } from './noise.js';
 import type { FrameBuffers } from './raster.js';
 import type { StyleKnobs } from './styles.js';
 import { scratch } from './scratch.js';
+import { lightField } from './lighting.js';
+import { seasonShift } from './season.js';
 
 type V3 = [number, number, number];
 const mix3 = (a: V3, b: V3, t: number): V3 => [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t];
@@ -92,6 +96,9 @@ export function shadeFrame(fb: FrameBuffers, knobs: StyleKnobs, seed: number): F
   const skyLut = new Float32Array(256 * 3);
   for (let e = 0; e < 256; e++) skyLut.set(skyColour((e + 0.5) / 256, knobs), 3 * e);
   const N1 = scratch('shade.n1', Float32Array, n), N2 = scratch('shade.n2', Float32Array, n);
+  const field = lightField(fb.cam, lk, knobs.shadows, seed ^ 0x1f3d);
+  const W = fb.cam.width;
+  const tmp = new Float32Array(3);
   if (t > 0) {
     const X1 = scratch('shade.x1', Float32Array, n), Y1 = scratch('shade.y1', Float32Array, n), F1 = scratch('shade.f1', Float32Array, n);
     const X2 = scratch('shade.x2', Float32Array, n), Y2 = scratch('shade.y2', Float32Array, n), F2 = scratch('shade.f2', Float32Array, n);
@@ -140,6 +147,10 @@ export function shadeFrame(fb: FrameBuffers, knobs: StyleKnobs, seed: number): F
     }
     r = P.r[p]!; g = P.g[p]!; b = P.b[p]!;
     const key = P.key[p]!;
+    if (knobs.season > 0) {
+      tmp[0] = r; tmp[1] = g; tmp[2] = b;
+      if (seasonShift(m, key, knobs.season, tmp)) { r = tmp[0]!; g = tmp[1]!; b = tmp[2]!; }
+    }
     let emissive = false;
     if (t > 0) {
       const n1 = N1[i]!, n2 = N2[i]!;
@@ -217,6 +228,10 @@ export function shadeFrame(fb: FrameBuffers, knobs: StyleKnobs, seed: number): F
       } else if (m === MAT.lamp) {
         r = Math.max(r, 1.0); g = Math.max(g, 0.9); b = Math.max(b, 0.6);
       }
+    }
+    if (field !== null && !emissive) {
+      field.gain((i % W) + 0.5, Math.floor(i / W) + 0.5, z, tmp);
+      r *= tmp[0]!; g *= tmp[1]!; b *= tmp[2]!;
     }
     if (D !== Infinity) {
       const h = 1 - Math.exp(-z / D);

@@ -41,6 +41,14 @@ export interface StyleKnobs {
   readonly noise: number;
   /** JPEG-like artefacts: 8×8 DCT quantisation of Y, Cb, Cr (chroma 2×2-subsampled), quantiser scale 1 → 15 (≈ JPEG quality 95 → 15). */
   readonly jpeg: number;
+  /**
+   * Spatially varying light (lighting.ts): hard-edged cast shadows of buildings and trees under
+   * day/overcast light (shadow ≈ 0.28× and bluish, sunlit ≈ 1.2× and warm), pools of street
+   * light along the street at dusk. A per-pixel change no global colour statistic undoes.
+   */
+  readonly shadows: number;
+  /** Autumn vegetation (season.ts): foliage orange/red/yellow/brown per canopy, dry brown grass. */
+  readonly season: number;
   /** Class-prior shift: fewer cars (up to −60 %), more pedestrians and bicyclists (up to +75 %). */
   readonly priorShift: number;
   /**
@@ -61,31 +69,31 @@ export const STYLE_PRESETS: Readonly<Record<StyleName, StyleKnobs>> = {
   source: {
     description: 'game-like source: flat shading, clean edges, saturated palette, bright daylight, no noise',
     texture: 0, palette: 0, light: { kind: 'day', severity: 0 },
-    haze: 0, blur: 0, lowres: 0, noise: 0, jpeg: 0, priorShift: 0, shapeShift: 0,
+    haze: 0, blur: 0, lowres: 0, noise: 0, jpeg: 0, shadows: 0, season: 0, priorShift: 0, shapeShift: 0,
   },
   'overcast-photo': {
     description: 'overcast city: photo textures, grey sky, flat cool light, mild blur, noise and JPEG; more pedestrians, other shapes',
     texture: 0.9, palette: 0.85, light: { kind: 'overcast', severity: 0.75 },
-    haze: 0.25, blur: 0.3, lowres: 0.1, noise: 0.35, jpeg: 0.35, priorShift: 0.5, shapeShift: 0.65,
+    haze: 0.25, blur: 0.3, lowres: 0.1, noise: 0.35, jpeg: 0.35, shadows: 0, season: 0.9, priorShift: 0.5, shapeShift: 0.65,
   },
   dusk: {
     description: 'dusk city: dark warm light, lit windows, strong sensor noise, textures, JPEG; other shapes',
     texture: 0.75, palette: 0.7, light: { kind: 'dusk', severity: 0.85 },
-    haze: 0.15, blur: 0.25, lowres: 0.2, noise: 0.8, jpeg: 0.4, priorShift: 0.35, shapeShift: 0.5,
+    haze: 0.15, blur: 0.25, lowres: 0.2, noise: 0.8, jpeg: 0.4, shadows: 1, season: 0.6, priorShift: 0.35, shapeShift: 0.5,
   },
   'foggy-lowres': {
     description: 'foggy low-resolution camera: dense depth haze, soft detail, heavy JPEG, textures, other shapes',
     texture: 0.6, palette: 0.75, light: { kind: 'overcast', severity: 0.4 },
-    haze: 0.7, blur: 0.35, lowres: 0.7, noise: 0.25, jpeg: 0.65, priorShift: 0.4, shapeShift: 0.55,
+    haze: 0.7, blur: 0.35, lowres: 0.7, noise: 0.25, jpeg: 0.65, shadows: 0, season: 0, priorShift: 0.4, shapeShift: 0.55,
   },
   'sunny-photo': {
     description: 'sunny photo: daylight kept, but photo textures, realistic palette, other shapes and priors, light noise/JPEG',
     texture: 1, palette: 0.9, light: { kind: 'day', severity: 0 },
-    haze: 0.1, blur: 0.15, lowres: 0, noise: 0.2, jpeg: 0.25, priorShift: 0.6, shapeShift: 0.8,
+    haze: 0.1, blur: 0.15, lowres: 0, noise: 0.2, jpeg: 0.25, shadows: 0.85, season: 0.4, priorShift: 0.6, shapeShift: 0.8,
   },
 };
 
-const SEVERITY_FIELDS = ['texture', 'palette', 'haze', 'blur', 'lowres', 'noise', 'jpeg', 'priorShift', 'shapeShift'] as const;
+const SEVERITY_FIELDS = ['texture', 'palette', 'haze', 'blur', 'lowres', 'noise', 'jpeg', 'shadows', 'season', 'priorShift', 'shapeShift'] as const;
 
 /** Validate knobs (every severity a number in [0, 1], a known light kind); throws naming the field. */
 export function validateStyle(k: StyleKnobs, where = 'style'): StyleKnobs {
