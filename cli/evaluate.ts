@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseFlags, UsageError, type CommandSpec } from '../lib/cli/args.js';
+import { parseFlags, UsageError, type CommandSpec, type ParsedFlags } from '../lib/cli/args.js';
 import { runCommand } from '../lib/train/cli-errors.js';
 import { openLabelledDataset } from '../lib/data/datasets/index.js';
 import type { LabelledDataset } from '../lib/data/datasets/types.js';
@@ -53,7 +53,7 @@ function parseSize(s: string | undefined, flag: string): [number, number] | unde
   return [Number(m[1]), Number(m[2])];
 }
 
-async function datasetOf(f: Record<string, string | number | boolean | undefined>): Promise<LabelledDataset> {
+async function datasetOf(f: ParsedFlags): Promise<LabelledDataset> {
   if (typeof f.kind === 'string') {
     if (typeof f.root !== 'string' || typeof f.split !== 'string') throw new UsageError('--kind needs --root and --split');
     const prefixes = typeof f.sequences === 'string' ? f.sequences.split(',').filter((s) => s !== '') : [];
