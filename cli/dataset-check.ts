@@ -6,6 +6,7 @@
  *   node dist/cli/dataset-check.js --kind camvid --root ../shared/data/camvid --split train
  */
 import { writeFile } from 'node:fs/promises';
+import { datasetSpecFromFlags, strFlag } from '../lib/cli/dataset-flags.js';
 import { parseFlags, runMain, UsageError, type CommandSpec } from '../lib/cli/args.js';
 import { checkDataset, checkReportToJson, formatCheckReport } from '../lib/data/check/index.js';
 import { datasetKinds, getLayout } from '../lib/data/datasets/spec.js';
@@ -46,24 +47,12 @@ ${layouts}`,
 async function main(): Promise<void> {
   const f = parseFlags(SPEC);
   if (!f) return;
-  const str = (k: string): string | undefined => (typeof f[k] === 'string' && f[k] !== '' ? (f[k] as string) : undefined);
-  for (const k of ['kind', 'root', 'split']) if (str(k) === undefined) throw new UsageError(`--${k} is required`);
+  const spec = datasetSpecFromFlags(f);
   const images = f.images;
   if (images !== 'full' && images !== 'header') throw new UsageError(`--images must be full or header, not '${String(images)}'`);
   const concurrency = f.concurrency as number;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency must be a positive integer, not '${concurrency}'`);
-  const protocol = str('protocol');
-  const city = str('city');
-  const prefixes = f.prefix as string[] | undefined;
 
-  const spec = {
-    kind: str('kind')!,
-    root: str('root')!,
-    split: str('split')!,
-    ...(protocol ? { protocol } : {}),
-    ...(city ? { city } : {}),
-    ...(prefixes ? { namePrefixes: prefixes } : {}),
-  };
   const tty = process.stderr.isTTY;
   let report;
   try {
@@ -79,7 +68,7 @@ async function main(): Promise<void> {
   }
   if (tty) process.stderr.write('\n');
   process.stdout.write(`${formatCheckReport(report)}\n`);
-  const json = str('json');
+  const json = strFlag(f, 'json');
   if (json) await writeFile(json, `${JSON.stringify(checkReportToJson(report), null, 2)}\n`);
   process.exitCode = report.problems.length > 0 ? 1 : 0;
 }

@@ -7,6 +7,7 @@
  *   node dist/cli/evaluate-preds.js --kind camvid --root ../shared/data/camvid --split val --preds out/val
  */
 import { writeFile } from 'node:fs/promises';
+import { datasetSpecFromFlags, strFlag } from '../lib/cli/dataset-flags.js';
 import { parseFlags, runMain, UsageError, type CommandSpec } from '../lib/cli/args.js';
 import { openLabelledDataset } from '../lib/data/datasets/registry.js';
 import { datasetKinds } from '../lib/data/datasets/spec.js';
@@ -40,24 +41,14 @@ Exit status: 0 done, 1 failure, 2 usage error.`,
 async function main(): Promise<void> {
   const f = parseFlags(SPEC);
   if (!f) return;
-  const str = (k: string): string | undefined => (typeof f[k] === 'string' && f[k] !== '' ? (f[k] as string) : undefined);
-  for (const k of ['kind', 'root', 'split', 'preds']) if (str(k) === undefined) throw new UsageError(`--${k} is required`);
+  const spec = datasetSpecFromFlags(f);
+  const preds = strFlag(f, 'preds');
+  if (preds === undefined) throw new UsageError('--preds is required');
   if (f.format !== 'trainid' && f.format !== 'cityscapes-labelid') throw new UsageError('--format must be trainid or cityscapes-labelid');
   const format: PredictionFormat = f.format;
-  const preds = str('preds')!;
-  const protocol = str('protocol');
-  const city = str('city');
-  const prefixes = f.prefix as string[] | undefined;
   let ds;
   try {
-    ds = await openLabelledDataset({
-      kind: str('kind')!,
-      root: str('root')!,
-      split: str('split')!,
-      ...(protocol ? { protocol } : {}),
-      ...(city ? { city } : {}),
-      ...(prefixes ? { namePrefixes: prefixes } : {}),
-    });
+    ds = await openLabelledDataset(spec);
   } catch (err) {
     // a dataset that cannot be opened from these flags is a bad command line (exit 2)
     throw new UsageError((err as Error).message);
@@ -65,8 +56,8 @@ async function main(): Promise<void> {
   const { result } = await evaluateDataset(ds, predictionFolder(preds, ds, format));
   const md = resultToMarkdown(result, { title: `${ds.id}: ${preds}` });
   process.stdout.write(`${md}\n`);
-  const json = str('json');
-  const mdFile = str('md');
+  const json = strFlag(f, 'json');
+  const mdFile = strFlag(f, 'md');
   if (json) await writeFile(json, `${JSON.stringify(resultToJson(result), null, 2)}\n`);
   if (mdFile) await writeFile(mdFile, `${md}\n`);
 }
