@@ -51,13 +51,15 @@ interface ReliabilityOut {
 function writeMarkdown(out: ReliabilityOut, jf: string): void {
   const { points, crop, seed } = out;
   const pc = (v: number) => (Number.isNaN(v) ? 'n/a' : (100 * v).toFixed(1));
+  const opt = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(3));
   const md = [
     `# Reliability diagnostics ${out.protocol}: ${out.method} (seed ${seed})`, '',
     `Probe: ${out.probe_tiles} tiles of ${crop.join('×')} cut from the first ${String(out.probe_frames)} frames of the labelled evaluation split (${out.eval_split}); mIoU on the whole split. Metric warm-up K_w = ${out.warmup} iterations of ${out.iterations}; reliability variant ${out.reliability_variant}.`,
     'AUROC: how well a score separates correct from wrong teacher pseudo-labels (0.5 = no better than chance). Diagnostic only: nothing is trained or selected with these labels.', '',
-    '| iteration | teacher mIoU (%) | pseudo-label acc. (%) | AUROC reliability | AUROC confidence | mean r correct / wrong | mean q correct / wrong |',
-    '|---|---|---|---|---|---|---|',
-    ...points.map((p) => `| ${p.iteration} | ${pc(p.miou)} | ${pc(p.pseudo_label_accuracy)} | ${p.auroc_reliability.toFixed(3)} | ${p.auroc_confidence.toFixed(3)} | ${p.mean_reliability_correct.toFixed(3)} / ${p.mean_reliability_wrong.toFixed(3)} | ${p.mean_confidence_correct.toFixed(3)} / ${p.mean_confidence_wrong.toFixed(3)} |`),
+    'Controls: "q coarse" is the confidence averaged over each feature cell and upsampled like r (r has one value per stride-8 cell, q one per pixel); "r·q" the product. Older result files lack them (–).', '',
+    '| iteration | teacher mIoU (%) | pseudo-label acc. (%) | AUROC reliability | AUROC confidence | AUROC q coarse | AUROC r·q | mean r correct / wrong | mean q correct / wrong |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...points.map((p) => `| ${p.iteration} | ${pc(p.miou)} | ${pc(p.pseudo_label_accuracy)} | ${p.auroc_reliability.toFixed(3)} | ${p.auroc_confidence.toFixed(3)} | ${opt(p.auroc_confidence_coarse)} | ${opt(p.auroc_product)} | ${p.mean_reliability_correct.toFixed(3)} / ${p.mean_reliability_wrong.toFixed(3)} | ${p.mean_confidence_correct.toFixed(3)} / ${p.mean_confidence_wrong.toFixed(3)} |`),
     '', `Command: \`${out.command}\` (${out.wall_s} s). Plots: ${path.basename(jf, '.json')}-auroc.png, -hist.png, -miou.png.`, '',
   ];
   fs.writeFileSync(jf.replace(/\.json$/, '.md'), md.join('\n'));
@@ -104,7 +106,7 @@ async function main(): Promise<void> {
     const p = await probe.run(tiles);
     const ev = await evaluatePredictor((x) => alg.predict(x), evalDs, evalOptions(cfg, model));
     points.push({ iteration: it, miou: ev.result.mIoU, ...p });
-    console.log(`it ${it}: mIoU ${(100 * ev.result.mIoU).toFixed(1)}  pseudo-acc ${(100 * p.pseudo_label_accuracy).toFixed(1)}  AUROC r ${p.auroc_reliability.toFixed(3)}  q ${p.auroc_confidence.toFixed(3)}`);
+    console.log(`it ${it}: mIoU ${(100 * ev.result.mIoU).toFixed(1)}  pseudo-acc ${(100 * p.pseudo_label_accuracy).toFixed(1)}  AUROC r ${p.auroc_reliability.toFixed(3)}  q ${p.auroc_confidence.toFixed(3)}  q coarse ${p.auroc_confidence_coarse.toFixed(3)}  r·q ${p.auroc_product.toFixed(3)}`);
   };
   try {
     for (let t = 0; t < cfg.iterations; t++) {

@@ -62,18 +62,21 @@ async function main(): Promise<void> {
       augment: { crop: [cw, ch], ...(cfg.augment.flip > 0 ? { flip: cfg.augment.flip } : {}), normalize: meta.normalize },
       batchSize: cfg.batch, seed: f.seed as number,
     });
-    const lrAt = polyLr({ base: student.lr, maxSteps: T, power: student.polyPower });
     const t0 = Date.now();
-    let lossSum = 0;
-    for (let t = 0; t < T; t++) {
-      const b = await batches.at(t);
-      if (b.labels === null) throw new Error('student-check: the target batches carry no labels');
-      const w = new Float32Array(b.labels.length).fill(1);
-      const r = await side.step({ dtype: 'float32', shape: [...b.shape], data: b.images }, b.labels, w, lrAt(t), t);
-      lossSum += r.loss;
-      if ((t + 1) % 25 === 0) { console.log(`  it ${t + 1}: mean loss ${(lossSum / 25).toFixed(3)}`); lossSum = 0; }
+    try {
+      const lrAt = polyLr({ base: student.lr, maxSteps: T, power: student.polyPower });
+      let lossSum = 0;
+      for (let t = 0; t < T; t++) {
+        const b = await batches.at(t);
+        if (b.labels === null) throw new Error('student-check: the target batches carry no labels');
+        const w = new Float32Array(b.labels.length).fill(1);
+        const r = await side.step({ dtype: 'float32', shape: [...b.shape], data: b.images }, b.labels, w, lrAt(t), t);
+        lossSum += r.loss;
+        if ((t + 1) % 25 === 0) { console.log(`  it ${t + 1}: mean loss ${(lossSum / 25).toFixed(3)}`); lossSum = 0; }
+      }
+    } finally {
+      await batches.loader.close();
     }
-    await batches.loader.close();
     const after = await evalNow();
     console.log(`after ${T} student steps on ground-truth labels (lr ${student.lr}, head ×${student.headLrMult}): ${(100 * after.mIoU).toFixed(1)} % mIoU (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
     console.log(JSON.stringify({ style, iterations: T, lr: student.lr, start_miou: before.mIoU, after_miou: after.mIoU, per_class_start: before.iou, per_class_after: after.iou }));

@@ -12,7 +12,11 @@
  * and compares ŷ with the ground truth y of the tile: correct_i = 1[ŷ_i = y_i] over y_i ≠ void.
  * Reported: AUROC of r and of q for separating correct from wrong pseudo-labels (lib/analysis
  * auroc.ts), histograms of r and q for correct vs wrong pixels, pseudo-label accuracy, the
- * mean r on correct and on wrong pixels.
+ * mean r on correct and on wrong pixels. Two controls:
+ *   q at r's resolution   q_coarse = bilinear↑(area↓(q) to the feature grid): what q would
+ *                         score if, like r, it were one value per stride cell — separates "the
+ *                         metric space is less informative" from "r is coarser than q";
+ *   product               r·q (both signals together).
  */
 import type { LabelledDataset } from '../data/datasets/types.js';
 import { writeCHW, type NormalizeOptions } from '../data/transforms/normalize.js';
@@ -22,7 +26,7 @@ import { buildMetricHead, metricHeadSpec } from '../engine/models/index.js';
 import { reliability } from '../method/reliability.js';
 import type { StvmConfig } from '../method/stvm-config.js';
 import type { StvmAlgorithm } from '../method/stvm/algorithm.js';
-import { upsampleBilinear } from '../method/stvm/maps.js';
+import { downsampleArea, upsampleBilinear } from '../method/stvm/maps.js';
 import { initProxies, PROXIES } from '../method/stvm/programs.js';
 import { auroc, pseudoLabelCorrectness } from './auroc.js';
 import { addHistograms, splitHistogram, type SplitHistogram } from './histogram.js';
@@ -71,6 +75,10 @@ export interface ProbeResult {
   readonly pseudo_label_accuracy: number;
   readonly auroc_reliability: number;
   readonly auroc_confidence: number;
+  /** AUROC of q averaged over each feature cell and upsampled like r (the resolution control). */
+  readonly auroc_confidence_coarse: number;
+  /** AUROC of r·q. */
+  readonly auroc_product: number;
   readonly mean_reliability_correct: number;
   readonly mean_reliability_wrong: number;
   readonly mean_confidence_correct: number;
@@ -93,7 +101,7 @@ export class ReliabilityProbe {
       this.added = true;
     }
     const [h, w] = teacher.featureSize;
-    const rel: number[] = [], conf: number[] = [];
+    const rel: number[] = [], conf: number[] = [], confCoarse: number[] = [], prod: number[] = [];
     const pos: number[] = [];
     let hr: SplitHistogram | undefined, hq: SplitHistogram | undefined;
     const sums = { rc: 0, rw: 0, qc: 0, qw: 0, nc: 0, nw: 0 };
@@ -108,6 +116,7 @@ export class ReliabilityProbe {
       const simOut = await teacher.runner.run('metric_probe', { features: out.features }, { transfer: false });
       const relFeat = reliability(simOut['sim']!.data as Float32Array, out.labelsFeat, C, this.cfg.reliability.variant, this.cfg.reliability.beta);
       const r = upsampleBilinear(relFeat, B, h, w, ch, cw);
+      const qc = upsampleBilinear(downsampleArea(out.confidence, B, ch, cw, h, w), B, h, w, ch, cw);
       const { positive, include } = pseudoLabelCorrectness(out.labels, gt);
       const h1 = splitHistogram(r, positive, include, this.bins);
       const h2 = splitHistogram(out.confidence, positive, include, this.bins);
@@ -117,6 +126,8 @@ export class ReliabilityProbe {
         if (!include[i]) continue;
         rel.push(r[i]!);
         conf.push(out.confidence[i]!);
+        confCoarse.push(qc[i]!);
+        prod.push(r[i]! * out.confidence[i]!);
         pos.push(positive[i]!);
         if (positive[i]) { sums.rc += r[i]!; sums.qc += out.confidence[i]!; sums.nc++; } else { sums.rw += r[i]!; sums.qw += out.confidence[i]!; sums.nw++; }
       }
@@ -127,6 +138,8 @@ export class ReliabilityProbe {
       pseudo_label_accuracy: sums.nc / Math.max(1, sums.nc + sums.nw),
       auroc_reliability: auroc(Float64Array.from(rel), p).auroc,
       auroc_confidence: auroc(Float64Array.from(conf), p).auroc,
+      auroc_confidence_coarse: auroc(Float64Array.from(confCoarse), p).auroc,
+      auroc_product: auroc(Float64Array.from(prod), p).auroc,
       mean_reliability_correct: sums.rc / Math.max(1, sums.nc),
       mean_reliability_wrong: sums.rw / Math.max(1, sums.nw),
       mean_confidence_correct: sums.qc / Math.max(1, sums.nc),

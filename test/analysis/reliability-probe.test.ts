@@ -58,6 +58,7 @@ describe('analysis: reliability probe (tiny STvM)', () => {
       for (let t = 0; t < 3; t++) {
         const r = await probe.run(tiles);
         assert.ok(r.pixels > 0 && r.auroc_confidence >= 0 && r.auroc_confidence <= 1);
+        for (const v of [r.auroc_confidence_coarse, r.auroc_product]) assert.ok(v >= 0 && v <= 1, `control AUROC ${v}`);
         assert.equal(r.hist_reliability.positive.reduce((x, y) => x + y, 0) + r.hist_reliability.negative.reduce((x, y) => x + y, 0), r.pixels);
         const la = await a.step(t), lb = await b.step(t);
         assert.equal(lb['loss'], la['loss'], `iteration ${t}`);

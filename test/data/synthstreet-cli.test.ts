@@ -75,9 +75,13 @@ describe('SynthStreet CLI and cross-process determinism', function () {
     assert.throws(() => execFileSync(process.execPath, [CLI, '--style', 'nope', '--out', dir], { stdio: 'pipe' }),
       (e: { status: number; stderr: Buffer }) => e.status === 2 && /unknown SynthStreet style 'nope'/.test(e.stderr.toString()));
     assert.throws(() => execFileSync(process.execPath, [CLI, '--count', 'x', '--out', dir], { stdio: 'pipe' }),
-      (e: { status: number; stderr: Buffer }) => e.status === 2 && /--count must be an integer/.test(e.stderr.toString()));
+      (e: { status: number; stderr: Buffer }) => e.status === 2 && /--count: expected a number, got 'x'/.test(e.stderr.toString()));
+    assert.throws(() => execFileSync(process.execPath, [CLI, '--count', '1.5', '--out', dir], { stdio: 'pipe' }),
+      (e: { status: number; stderr: Buffer }) => e.status === 2 && /--count must be an integer ≥ 1/.test(e.stderr.toString()));
+    assert.throws(() => execFileSync(process.execPath, [CLI, '--count', '2'], { stdio: 'pipe' }),
+      (e: { status: number; stderr: Buffer }) => e.status === 2 && /--out DIR \(or --grid FILE\) is required/.test(e.stderr.toString()));
     const help = execFileSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
-    assert.match(help, /--style NAME/);
+    assert.match(help, /--style <string>/);
     assert.match(help, /foggy-lowres/);
   });
 });

@@ -17,7 +17,7 @@ import { runGraph } from '../../lib/engine/runtime/run-graph.js';
 import { ConfigError } from '../../lib/config/schema.js';
 import { maskOfClasses } from '../../lib/method/mocm.js';
 import { validateAdaptConfig } from '../../lib/method/self-training-config.js';
-import { buildNet, loopSettings, metricTargets, mixBatch, PROXIES, TargetBatches, TeacherSide, upsampleBilinear, type TargetBatch, type TeacherView } from '../../lib/method/stvm/index.js';
+import { buildNet, downsampleArea, loopSettings, metricTargets, mixBatch, PROXIES, TargetBatches, TeacherSide, upsampleBilinear, type TargetBatch, type TeacherView } from '../../lib/method/stvm/index.js';
 import { softmaxConfidence } from '../../lib/method/reliability.js';
 import { makeWeighting, registerWeighting, weightingNames } from '../../lib/method/stvm/weightings.js';
 import { CROP, TINY_SPEC, tinyAlgorithm, tinyConfig, tinyTargets } from './stvm-helpers.js';
@@ -36,6 +36,28 @@ describe('STvM loop pieces', () => {
     let err = 0;
     for (let i = 0; i < ref.length; i++) err = Math.max(err, Math.abs(ref[i]! - got[i]!));
     assert.ok(err < 1e-6, `max abs difference ${err}`);
+  });
+
+  it('downsampleArea: block means (equals AveragePool when the size divides) and a brute-force reference otherwise', async () => {
+    const rng = new Rng('down');
+    // divisible: 2×8×12 → 2×2×3 is AveragePool with kernel = stride = 4
+    const x = Float32Array.from({ length: 2 * 8 * 12 }, () => rng.float());
+    const g = new GraphBuilder('down');
+    const inp = g.input('x', 'float32', [2, 1, 8, 12]);
+    const y = g.op1('AveragePool', [inp], { kernel_shape: [4, 4], strides: [4, 4] });
+    g.output(y);
+    const ref = (await runGraph(g.graph, { x: tensor('float32', [2, 1, 8, 12], x) }))[y]!.data as Float32Array;
+    const got = downsampleArea(x, 2, 8, 12, 2, 3);
+    for (let i = 0; i < ref.length; i++) assert.ok(Math.abs(ref[i]! - got[i]!) < 1e-6, `cell ${i}: ${got[i]} vs ${ref[i]}`);
+    // not divisible: 7×10 → 3×4, every pixel in cell (⌊Y·3/7⌋, ⌊X·4/10⌋), float64 means
+    const z = Float32Array.from({ length: 7 * 10 }, () => rng.float());
+    const d = downsampleArea(z, 1, 7, 10, 3, 4);
+    for (let cy = 0; cy < 3; cy++) for (let cx = 0; cx < 4; cx++) {
+      let s = 0, k = 0;
+      for (let Y = 0; Y < 7; Y++) for (let X = 0; X < 10; X++) if (Math.floor((Y * 3) / 7) === cy && Math.floor((X * 4) / 10) === cx) { s += z[Y * 10 + X]!; k++; }
+      assert.ok(k > 0 && Math.abs(d[cy * 4 + cx]! - s / k) < 1e-6);
+    }
+    assert.throws(() => downsampleArea(z, 1, 7, 10, 8, 4), /cannot shrink 7×10 to 8×4/);
   });
 
   it('teacher outputs: ŷ = argmax of the stride-8 and of the upsampled logits, q = max softmax, f = encoder features, softmax probabilities', async () => {

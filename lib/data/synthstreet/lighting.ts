@@ -33,15 +33,21 @@ export function lightField(cam: Camera, kind: 'day' | 'overcast' | 'dusk', sever
   if (!(severity > 0)) return null;
   const { f, cx, cy, camHeight, sinP, cosP } = cam;
   const s = severity;
-  const world = (sx: number, sy: number, z: number): [number, number, number] => {
+  // The world point of a pixel, written into one scratch array (float64, as JS numbers are:
+  // no per-pixel allocation, same values).
+  const P = new Float64Array(3);
+  const world = (sx: number, sy: number, z: number): void => {
     const xc = ((sx - cx) * z) / f, yc = ((cy - sy) * z) / f;
-    return [xc, camHeight + yc * cosP - z * sinP, yc * sinP + z * cosP];
+    P[0] = xc;
+    P[1] = camHeight + yc * cosP - z * sinP;
+    P[2] = yc * sinP + z * cosP;
   };
   if (kind === 'dusk') {
     const phase = fbm(0.5, 0.5, seed ^ 0x51ed, 1) * 14;
     return {
       gain(sx, sy, z, out) {
-        const [X, Y, Z] = world(sx, sy, z);
+        world(sx, sy, z);
+        const X = P[0]!, Y = P[1]!, Z = P[2]!;
         // Distance (m) to the nearest lamp, lamps every 14 m on alternating sides of the street.
         const q = (Z + phase) / 14;
         const k = Math.round(q);
@@ -58,7 +64,8 @@ export function lightField(cam: Camera, kind: 'day' | 'overcast' | 'dusk', sever
   }
   return {
     gain(sx, sy, z, out) {
-      const [X, Y, Z] = world(sx, sy, z);
+      world(sx, sy, z);
+      const X = P[0]!, Y = P[1]!, Z = P[2]!;
       // Building shadows: large blobs over the street plane, thinning with height.
       const b = fbm(X * 0.09 + 11.3, Z * 0.045, seed ^ 0x5a1, 3) - 0.02 * Math.max(0, Y - 1);
       let shade = smooth(0.47, 0.5, b);

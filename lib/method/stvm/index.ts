@@ -11,6 +11,6 @@ export { teacherEvalProgram, studentStepProgram, metricStepProgram, emaProgram, 
 export { buildNet, adaptSpec, type NetSource } from './net.js';
 export { registerWeighting, getWeighting, makeWeighting, weightingNames, perPixel, type Weighting, type WeightFn, type TeacherView, type WeightingNeeds } from './weightings.js';
 export { mixBatch, type MixingMode, type MixResult } from './mixing.js';
-export { upsampleBilinear, metricTargets, maskedMean } from './maps.js';
+export { upsampleBilinear, downsampleArea, metricTargets, maskedMean } from './maps.js';
 export { TargetBatches, type TargetBatch, type TargetBatchOptions } from './target-batches.js';
 export type { SideRunnerOptions } from './runner-options.js';

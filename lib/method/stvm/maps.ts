@@ -37,6 +37,33 @@ export function upsampleBilinear(src: Float32Array, n: number, h: number, w: num
 }
 
 /**
+ * Area-average downsampling of N maps [N,H,W] → [N,h,w]: output cell (y, x) is the mean of the
+ * input pixels (Y, X) with ⌊Y·h/H⌋ = y and ⌊X·w/W⌋ = x (every pixel belongs to exactly one
+ * cell; needs h ≤ H and w ≤ W so that no cell is empty).
+ */
+export function downsampleArea(src: Float32Array, n: number, H: number, W: number, h: number, w: number): Float32Array {
+  if (src.length !== n * H * W) throw new Error(`downsampleArea: ${src.length} values, expected ${n}·${H}·${W}`);
+  if (h > H || w > W || h < 1 || w < 1) throw new Error(`downsampleArea: cannot shrink ${H}×${W} to ${h}×${w}`);
+  const sum = new Float64Array(n * h * w), cnt = new Float64Array(h * w);
+  const cx = new Int32Array(W);
+  for (let X = 0; X < W; X++) cx[X] = Math.floor((X * w) / W);
+  for (let Y = 0; Y < H; Y++) {
+    const row = Math.floor((Y * h) / H) * w;
+    for (let X = 0; X < W; X++) cnt[row + cx[X]!]! += 1;
+  }
+  for (let b = 0; b < n; b++) {
+    const ib = b * H * W, ob = b * h * w;
+    for (let Y = 0; Y < H; Y++) {
+      const row = ob + Math.floor((Y * h) / H) * w, r = ib + Y * W;
+      for (let X = 0; X < W; X++) sum[row + cx[X]!]! += src[r + X]!;
+    }
+  }
+  const out = new Float32Array(n * h * w);
+  for (let i = 0; i < out.length; i++) out[i] = sum[i]! / cnt[i % (h * w)]!;
+  return out;
+}
+
+/**
  * Inputs of the metric step from the pseudo-labels at feature resolution ŷ [M]: one-hot Y
  * [M,C] (float32, all-zero rows where ŷ = 255) and valid [M,1] ∈ {0,1}: every labelled
  * location, or `max` of them drawn uniformly without replacement when there are more.
