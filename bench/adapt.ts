@@ -28,19 +28,18 @@ import { fileURLToPath } from 'node:url';
 import { parseFlags, runMain, UsageError, type CommandSpec } from '../lib/cli/args.js';
 import { gapClosed, meanPerClass, meanStd } from '../lib/analysis/aggregate.js';
 import type { LabelledDataset } from '../lib/data/datasets/types.js';
-import { labelledDatasetOf } from '../lib/train/data-config.js';
 import { resultToJson } from '../lib/eval/results.js';
 import { adaBN } from '../lib/method/baselines/adabn.js';
 import { TentAlgorithm } from '../lib/method/baselines/tent.js';
 import { TargetBatches } from '../lib/method/stvm/target-batches.js';
 import { openRunDir } from '../lib/run/run-dir.js';
+import { evalDataset, evalOptions, targetAugment, targetImages } from '../lib/train/adapt-data.js';
 import { configHash } from '../lib/train/config-hash.js';
 import { evaluatePredictor, type EvaluateOptions } from '../lib/train/evaluate.js';
 import { runLoop } from '../lib/train/loop.js';
 import { loadSegModel, saveSegModel, type SegModelFile } from '../lib/train/model-file.js';
 import { openModelFile } from '../lib/train/model-predictor.js';
 import { loadBenchConfig, rowAdaptConfig, type BenchConfig, type BenchRow } from './adapt-config.js';
-import { dataOf, evalOptions, targetAugment, targetImages } from './adapt-data.js';
 
 const SPEC: CommandSpec = {
   name: 'npm run bench:adapt --',
@@ -79,8 +78,9 @@ async function adabnModel(cfg: BenchConfig, row: BenchRow, threads: number): Pro
   const file = adabnFile(cfg, row);
   if (fs.existsSync(file)) return loadSegModel(file);
   const base = cfg.resolvedBase;
-  const target = await targetImages(dataOf(base.target), base.target.source === 'synthstreet' ? row.adabn.count : undefined);
-  const adapted = await adaBN(await loadSegModel(cfg.source), target, { batch: row.adabn.batch, threads });
+  const src = await loadSegModel(cfg.source);
+  const target = await targetImages(base.target, src.meta.protocol, base.target.source === 'synthstreet' ? row.adabn.count : undefined);
+  const adapted = await adaBN(src, target, { batch: row.adabn.batch, threads });
   fs.mkdirSync(path.dirname(file), { recursive: true });
   await saveSegModel(file, adapted);
   return adapted;
@@ -110,31 +110,31 @@ async function runOne(cfg: BenchConfig, row: BenchRow, seed: number | null, thre
   const done = (miou: number, pc: Record<string, number | null>, iterations: number, command = cmd, wallS?: number): RunResult => ({
     row: row.id, seed, miou, per_class: pc, wall_s: wallS ?? +((performance.now() - t0) / 1000).toFixed(1), iterations, command, finished: new Date().toISOString(),
   });
-  const evalSet = async () => labelledDatasetOf(dataOf(base.eval));
+  const evalSet = async (m: SegModelFile) => evalDataset(base.eval, m.meta.protocol);
   if (row.kind === 'source' || row.kind === 'oracle') {
     const file = row.kind === 'source' ? cfg.source : cfg.oracle;
     if (!file || !fs.existsSync(file)) throw new Error(`row ${row.id}: model file '${file}' does not exist${row.kind === 'oracle' ? ` (make it with: ${cfg.oracleCommand || 'cli/train-source.js on the target labels'})` : ''}`);
     const m = await loadSegModel(file);
-    const r = await evalModel(m, file, await evalSet(), evalOptions(base, m), threads);
+    const r = await evalModel(m, file, await evalSet(m), evalOptions(base, m.meta), threads);
     return done(r.mIoU, perClass(r), 0, `${cmd}   (evaluates ${file})`);
   }
   const src = await loadSegModel(cfg.source);
   if (row.kind === 'adabn') {
     const adapted = await adabnModel(cfg, row, threads);
-    const r = await evalModel(adapted, 'adabn', await evalSet(), evalOptions(base, adapted), threads);
-    const target = await targetImages(dataOf(base.target), base.target.source === 'synthstreet' ? row.adabn.count : undefined);
+    const r = await evalModel(adapted, 'adabn', await evalSet(adapted), evalOptions(base, adapted.meta), threads);
+    const target = await targetImages(base.target, src.meta.protocol, base.target.source === 'synthstreet' ? row.adabn.count : undefined);
     return done(r.mIoU, perClass(r), Math.ceil(target.size / row.adabn.batch));
   }
   if (row.kind === 'tent') {
     const s = seed ?? 0;
-    const batches = new TargetBatches(await targetImages(dataOf(base.target)), { batch: base.batch, seed: s, augment: targetAugment(base), normalize: src.meta.normalize });
+    const batches = new TargetBatches(await targetImages(base.target, src.meta.protocol), { batch: base.batch, seed: s, augment: targetAugment(base), normalize: src.meta.normalize });
     const record = { bench: cfg.file, row: row.id, seed: s, tent: row.tent, iterations: base.iterations, batch: base.batch, crop: [base.augment.cropWidth, base.augment.cropHeight], target: base.target, source: cfg.source };
     const resume = fs.existsSync(path.join(dir, 'checkpoints', 'latest.json'));
     const run = openRunDir(dir, record, { resume, console: 'warn' });
     const alg = await TentAlgorithm.create({ model: src, batches, batch: base.batch, crop: [base.augment.cropWidth, base.augment.cropHeight], lr: row.tent.lr, optimizer: row.tent.optimizer, momentum: row.tent.momentum, threads, evalBatch: base.eval.batch });
     try {
       const res = await runLoop(alg, { iterations: base.iterations, run, checkpointEvery: base.runtime.checkpointEvery, resume, configHash: configHash(record), progress: false });
-      const r = (await evaluatePredictor((x) => alg.predict(x), await evalSet(), evalOptions(base, src))).result;
+      const r = (await evaluatePredictor((x) => alg.predict(x), await evalSet(src), evalOptions(base, src.meta))).result;
       return done(r.mIoU, perClass(r), res.iterations);
     } finally {
       await alg.close();

@@ -20,11 +20,10 @@ import { parseFlags, runMain, UsageError, type CommandSpec } from '../lib/cli/ar
 import { probeTiles, ReliabilityProbe, type ProbeResult } from '../lib/analysis/reliability-probe.js';
 import { validateAdaptConfig } from '../lib/method/self-training-config.js';
 import { StvmAlgorithm, TargetBatches } from '../lib/method/stvm/index.js';
-import { labelledDatasetOf } from '../lib/train/data-config.js';
 import { evaluatePredictor } from '../lib/train/evaluate.js';
 import { loadSegModel } from '../lib/train/model-file.js';
 import { loadBenchConfig, rowAdaptConfig } from './adapt-config.js';
-import { dataOf, evalOptions, targetAugment, targetImages } from './adapt-data.js';
+import { evalDataset, evalOptions, targetAugment, targetImages } from '../lib/train/adapt-data.js';
 
 const SPEC: CommandSpec = {
   name: 'node dist/bench/reliability.js',
@@ -90,21 +89,21 @@ async function main(): Promise<void> {
   const model = await loadSegModel(sourceFile);
   const meta = model.meta;
   const crop: [number, number] = [cfg.augment.cropWidth, cfg.augment.cropHeight];
-  const batches = new TargetBatches(await targetImages(dataOf(cfg.target)), { batch: cfg.batch, seed, augment: targetAugment(cfg), normalize: meta.normalize });
+  const batches = new TargetBatches(await targetImages(cfg.target, meta.protocol), { batch: cfg.batch, seed, augment: targetAugment(cfg), normalize: meta.normalize });
   const alg = await StvmAlgorithm.create({
     name: cfg.name, cfg: cfg.stvm, seed, iterations: cfg.iterations, batch: cfg.batch, crop,
     net: { spec: meta.spec, weights: model.tensors }, numClasses: meta.spec.numClasses, normalize: meta.normalize, batches,
     weighting: { name: cfg.weighting.name, params: cfg.weightingParams },
     runner: { threads: f['threads'] as number },
   });
-  const evalDs = await labelledDatasetOf(dataOf(cfg.eval));
+  const evalDs = await evalDataset(cfg.eval, meta.protocol);
   const tiles = await probeTiles(evalDs, f['probe-frames'] as number, crop, meta.normalize);
   const probe = new ReliabilityProbe(alg, cfg.stvm, seed, cfg.batch, crop, meta.spec.numClasses);
   const points: ({ iteration: number; miou: number } & ProbeResult)[] = [];
   const t0 = performance.now();
   const doProbe = async (it: number) => {
     const p = await probe.run(tiles);
-    const ev = await evaluatePredictor((x) => alg.predict(x), evalDs, evalOptions(cfg, model));
+    const ev = await evaluatePredictor((x) => alg.predict(x), evalDs, evalOptions(cfg, meta));
     points.push({ iteration: it, miou: ev.result.mIoU, ...p });
     console.log(`it ${it}: mIoU ${(100 * ev.result.mIoU).toFixed(1)}  pseudo-acc ${(100 * p.pseudo_label_accuracy).toFixed(1)}  AUROC r ${p.auroc_reliability.toFixed(3)}  q ${p.auroc_confidence.toFixed(3)}  q coarse ${p.auroc_confidence_coarse.toFixed(3)}  r·q ${p.auroc_product.toFixed(3)}`);
   };

@@ -14,21 +14,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseFlags, runMain, UsageError, type CommandSpec } from '../lib/cli/args.js';
-import { openLabelledDataset, openUnlabelledDataset } from '../lib/data/datasets/index.js';
-import type { LabelledDataset, UnlabelledDataset } from '../lib/data/datasets/types.js';
-import type { AugmentSpec } from '../lib/data/transforms/pipeline.js';
 import { resultToJson } from '../lib/eval/results.js';
-import { datasetSpecOf, validateAdaptConfig, type AdaptConfig, type AdaptDataConfig } from '../lib/method/self-training-config.js';
+import { validateAdaptConfig, type AdaptConfig } from '../lib/method/self-training-config.js';
 import { StvmAlgorithm, TargetBatches } from '../lib/method/stvm/index.js';
 import { weightingNames } from '../lib/method/stvm/weightings.js';
 import { openRunDir } from '../lib/run/run-dir.js';
 import { writeFileAtomic } from '../lib/engine/runtime/atomic-write.js';
+import { evalDataset, evalOptions, targetAugment, targetImages } from '../lib/train/adapt-data.js';
 import { configHash } from '../lib/train/config-hash.js';
 import { evaluatePredictor, type EvaluateOptions } from '../lib/train/evaluate.js';
 import { runLoop, type EvalSet } from '../lib/train/loop.js';
 import { loadSegModel, saveSegModel, type ModelMeta } from '../lib/train/model-file.js';
 import { exportSegOnnx } from '../lib/train/seg-net.js';
-import { synthStreetDataset, synthStreetImages } from '../lib/train/synth-dataset.js';
 
 const COMMAND: CommandSpec = {
   name: 'node dist/cli/adapt.js',
@@ -69,28 +66,6 @@ function readConfig(file: string, overrides: Record<string, unknown>): AdaptConf
   return validateAdaptConfig(raw, file);
 }
 
-/** The target images: label-free by type (UnlabelledDataset); no label path is opened. */
-async function targetImages(d: AdaptDataConfig, protocol: string): Promise<UnlabelledDataset> {
-  if (d.source === 'synthstreet') return synthStreetImages({ seed: d.synthSeed, count: d.count, style: d.style, width: d.width, height: d.height });
-  return openUnlabelledDataset(datasetSpecOf(d, protocol));
-}
-
-/** The labelled split of the diagnostic evaluation. */
-async function evalDataset(d: AdaptDataConfig, protocol: string): Promise<LabelledDataset> {
-  if (d.source === 'synthstreet') return synthStreetDataset({ seed: d.synthSeed, count: d.count, style: d.style, width: d.width, height: d.height });
-  return openLabelledDataset(datasetSpecOf(d, protocol));
-}
-
-function targetAugment(c: AdaptConfig): AugmentSpec {
-  const a = c.augment;
-  return {
-    ...(a.resizeWidth > 0 ? { resize: [a.resizeWidth, a.resizeHeight] as const } : {}),
-    ...(a.scaleMin !== 1 || a.scaleMax !== 1 ? { scale: [a.scaleMin, a.scaleMax] as const } : {}),
-    crop: [a.cropWidth, a.cropHeight],
-    ...(a.flip > 0 ? { flip: a.flip } : {}),
-  };
-}
-
 async function main(): Promise<void> {
   const flags = parseFlags(COMMAND);
   if (flags === undefined) return;
@@ -126,11 +101,7 @@ async function main(): Promise<void> {
     let evalOpts: EvaluateOptions | undefined;
     if (cfg.eval.enabled) {
       const ds = await evalDataset(cfg.eval, meta.protocol);
-      evalOpts = {
-        normalize: meta.normalize, batch: cfg.eval.batch, numClasses: meta.spec.numClasses,
-        ...(cfg.eval.resizeWidth > 0 ? { resize: [cfg.eval.resizeWidth, cfg.eval.resizeHeight] as const } : {}),
-        ...(cfg.eval.limit > 0 ? { limit: cfg.eval.limit } : {}),
-      };
+      evalOpts = evalOptions(cfg, meta);
       evalSet = { name: ds.id, dataset: ds, options: evalOpts };
     }
     const res = await runLoop(alg, {
