@@ -228,6 +228,7 @@ export function writeReport(cfg: BenchConfig, resultsDir: string): { json: strin
       'miou_std is the sample standard deviation over seeds (null with one seed); seeds vary the target order, augmentation, mixing and the metric-network initialisation — the source and oracle models are single trained models, so their rows (and AdaBN, which is deterministic) have one run.',
       'The reported model of every row is the last one; target labels are used only for this final evaluation.',
       'gap_closed = (method − source-only)/(oracle − source-only).',
+      'wall s/run is the mean wall time of a row\'s runs on the machine as it was loaded when they ran (rows added later ran on a quieter machine): a rough cost, not a speed comparison — bench:engine measures speed.',
     ],
   };
   fs.mkdirSync(resultsDir, { recursive: true });

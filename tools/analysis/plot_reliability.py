@@ -7,6 +7,7 @@
 """
 import json
 import sys
+import textwrap
 
 import matplotlib
 
@@ -19,16 +20,19 @@ def main(path):
     stem = path[:-5] if path.endswith(".json") else path
     pts = d["points"]
     it = [p["iteration"] for p in pts]
-    title = f"{d['protocol']} {d['method']} (seed {d['seed']})"
+    title = "\n".join(textwrap.wrap(f"{d['protocol']} {d['method']} (seed {d['seed']})", 70))
     fig, ax = plt.subplots(figsize=(5, 3.2), dpi=90)
     ax.plot(it, [p["auroc_reliability"] for p in pts], "o-", label=f"metric reliability ({d['reliability_variant']})")
-    ax.plot(it, [p["auroc_confidence"] for p in pts], "s--", label="teacher softmax confidence")
+    ax.plot(it, [p["auroc_confidence"] for p in pts], "s--", label="teacher softmax confidence q")
+    if all("auroc_confidence_coarse" in p for p in pts):
+        ax.plot(it, [p["auroc_confidence_coarse"] for p in pts], "^:", ms=4, label="q at r's resolution (control)")
+        ax.plot(it, [p["auroc_product"] for p in pts], "x:", ms=5, label="r·q")
     ax.axvline(d["warmup"], color="grey", lw=0.8, ls=":", label="end of metric warm-up")
     ax.axhline(0.5, color="black", lw=0.5)
     ax.set_xlabel("iteration")
     ax.set_ylabel("AUROC correct vs wrong")
     ax.set_title(title, fontsize=8)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=6)
     fig.tight_layout()
     fig.savefig(stem + "-auroc.png")
     plt.close(fig)
