@@ -73,12 +73,11 @@ const shown = (args: string[]) => args.map((a) => (a === CLI_ADAPT ? 'dist/cli/a
 const runDir = (cfg: BenchConfig, row: BenchRow, seed: number | null) => path.join(cfg.runs, row.id, seed === null ? 'single' : `seed-${seed}`);
 const adabnFile = (cfg: BenchConfig, row: BenchRow) => path.join(runDir(cfg, row, null), 'model.ckpt');
 
-/** The AdaBN-adapted source model of an adabn row (computed and saved once, then reused). */
-async function adabnModel(cfg: BenchConfig, row: BenchRow, threads: number): Promise<SegModelFile> {
+/** The AdaBN-adapted source model `src` of an adabn row (computed and saved once, then reused). */
+async function adabnModel(cfg: BenchConfig, row: BenchRow, src: SegModelFile, threads: number): Promise<SegModelFile> {
   const file = adabnFile(cfg, row);
   if (fs.existsSync(file)) return loadSegModel(file);
   const base = cfg.resolvedBase;
-  const src = await loadSegModel(cfg.source);
   const target = await targetImages(base.target, src.meta.protocol, base.target.source === 'synthstreet' ? row.adabn.count : undefined);
   const adapted = await adaBN(src, target, { batch: row.adabn.batch, threads });
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -120,7 +119,7 @@ async function runOne(cfg: BenchConfig, row: BenchRow, seed: number | null, thre
   }
   const src = await loadSegModel(cfg.source);
   if (row.kind === 'adabn') {
-    const adapted = await adabnModel(cfg, row, threads);
+    const adapted = await adabnModel(cfg, row, src, threads);
     const r = await evalModel(adapted, 'adabn', await evalSet(adapted), evalOptions(base, adapted.meta), threads);
     const target = await targetImages(base.target, src.meta.protocol, base.target.source === 'synthstreet' ? row.adabn.count : undefined);
     return done(r.mIoU, perClass(r), Math.ceil(target.size / row.adabn.batch));
@@ -146,7 +145,7 @@ async function runOne(cfg: BenchConfig, row: BenchRow, seed: number | null, thre
   if (row.init === 'adabn') {
     const ab = cfg.rows.find((r) => r.kind === 'adabn')!;
     sourceFile = adabnFile(cfg, ab);
-    if (!fs.existsSync(sourceFile)) await adabnModel(cfg, ab, threads);
+    if (!fs.existsSync(sourceFile)) await adabnModel(cfg, ab, src, threads);
   }
   const cfgFile = path.join(cfg.runs, row.id, `seed-${s}.adapt.json`);
   fs.writeFileSync(cfgFile, `${JSON.stringify(rowAdaptConfig(cfg, row, s), null, 2)}\n`);

@@ -20,10 +20,10 @@ import { parseFlags, runMain, UsageError, type CommandSpec } from '../lib/cli/ar
 import { probeTiles, ReliabilityProbe, type ProbeResult } from '../lib/analysis/reliability-probe.js';
 import { validateAdaptConfig } from '../lib/method/self-training-config.js';
 import { StvmAlgorithm, TargetBatches } from '../lib/method/stvm/index.js';
+import { evalDataset, evalOptions, targetAugment, targetImages } from '../lib/train/adapt-data.js';
 import { evaluatePredictor } from '../lib/train/evaluate.js';
 import { loadSegModel } from '../lib/train/model-file.js';
 import { loadBenchConfig, rowAdaptConfig } from './adapt-config.js';
-import { evalDataset, evalOptions, targetAugment, targetImages } from '../lib/train/adapt-data.js';
 
 const SPEC: CommandSpec = {
   name: 'node dist/bench/reliability.js',
