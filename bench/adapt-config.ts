@@ -18,8 +18,8 @@
  */
 import fs from 'node:fs';
 import { validate, ConfigError } from '../lib/config/schema.js';
-import { validateAdaptConfig, type AdaptConfig } from '../lib/method/self-training-config.js';
-import '../lib/method/stvm/weightings.js';
+import { validateAdaptConfig, type AdaptConfig } from '../lib/train/adapt-config.js';
+import '../lib/method/weighting/index.js';
 
 export type RowKind = 'source' | 'oracle' | 'adabn' | 'tent' | 'adapt';
 

@@ -37,8 +37,8 @@ import { evalDataset, evalOptions, targetAugment, targetImages } from '../lib/tr
 import { configHash } from '../lib/train/config-hash.js';
 import { evaluatePredictor, type EvaluateOptions } from '../lib/train/evaluate.js';
 import { runLoop } from '../lib/train/loop.js';
-import { loadSegModel, saveSegModel, type SegModelFile } from '../lib/train/model-file.js';
-import { openModelFile } from '../lib/train/model-predictor.js';
+import { loadSegModel, saveSegModel, type SegModelFile } from '../lib/model/model-file.js';
+import { openModelFile } from '../lib/model/model-predictor.js';
 import { loadBenchConfig, rowAdaptConfig, type BenchConfig, type BenchRow } from './adapt-config.js';
 
 const SPEC: CommandSpec = {

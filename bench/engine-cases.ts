@@ -7,7 +7,7 @@ import { compileTrainStep, type CompiledGraph } from '../lib/engine/compile/inde
 import type { GraphBuilder } from '../lib/engine/ir/builder.js';
 import { softmaxCrossEntropy } from '../lib/engine/losses/cross-entropy.js';
 import { createDeepLab, deeplabV2Spec, smallDeepLabSpec, type DeepLabSpec, type SegModel } from '../lib/engine/models/index.js';
-import { makeBatch, type Batch } from '../test/fixtures/nets/net-case.js';
+import { makeBatch, type Batch } from './nets/net-case.js';
 
 export interface BenchCase { name: string; spec: DeepLabSpec; batch: [number, number, number] }
 

@@ -22,8 +22,8 @@ import { parseFlags, runMain, type CommandSpec } from '../lib/cli/args.js';
 import { STYLE_NAMES } from '../lib/data/synthstreet/index.js';
 import { adaBN } from '../lib/method/baselines/adabn.js';
 import { evaluatePredictor } from '../lib/train/evaluate.js';
-import { loadSegModel, saveSegModel } from '../lib/train/model-file.js';
-import { openModelFile } from '../lib/train/model-predictor.js';
+import { loadSegModel, saveSegModel } from '../lib/model/model-file.js';
+import { openModelFile } from '../lib/model/model-predictor.js';
 import { SYNTH_SEEDS, synthStreetDataset, synthStreetImages } from '../lib/train/synth-dataset.js';
 
 const SPEC: CommandSpec = {

@@ -18,11 +18,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseFlags, runMain, UsageError, type CommandSpec } from '../lib/cli/args.js';
 import { probeTiles, ReliabilityProbe, type ProbeResult } from '../lib/analysis/reliability-probe.js';
-import { validateAdaptConfig } from '../lib/method/self-training-config.js';
+import { validateAdaptConfig } from '../lib/train/adapt-config.js';
 import { StvmAlgorithm, TargetBatches } from '../lib/method/stvm/index.js';
 import { evalDataset, evalOptions, targetAugment, targetImages } from '../lib/train/adapt-data.js';
 import { evaluatePredictor } from '../lib/train/evaluate.js';
-import { loadSegModel } from '../lib/train/model-file.js';
+import { loadSegModel } from '../lib/model/model-file.js';
 import { loadBenchConfig, rowAdaptConfig } from './adapt-config.js';
 
 const SPEC: CommandSpec = {

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { engineSgdCurve, type SgdSettings } from '../test/fixtures/nets/sgd-run.js';
+import { engineSgdCurve, type SgdSettings } from './nets/sgd-run.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const maxRel = (a: readonly number[], ref: readonly number[]) => Math.max(...ref.map((r, i) => Math.abs(a[i]! - r) / Math.abs(r)));

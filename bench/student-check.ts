@@ -12,12 +12,12 @@
  */
 import { parseFlags, runMain, UsageError, type CommandSpec } from '../lib/cli/args.js';
 import fs from 'node:fs';
-import { validateAdaptConfig } from '../lib/method/self-training-config.js';
+import { validateAdaptConfig } from '../lib/train/adapt-config.js';
 import { StudentSide } from '../lib/method/stvm/student-side.js';
 import { polyLr } from '../lib/engine/optim/schedules.js';
 import { TrainBatches } from '../lib/train/batches.js';
 import { evaluatePredictor } from '../lib/train/evaluate.js';
-import { loadSegModel } from '../lib/train/model-file.js';
+import { loadSegModel } from '../lib/model/model-file.js';
 import { SYNTH_SEEDS, synthStreetDataset } from '../lib/train/synth-dataset.js';
 
 const SPEC: CommandSpec = {

@@ -15,17 +15,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseFlags, runMain, UsageError, type CommandSpec } from '../lib/cli/args.js';
 import { resultToJson } from '../lib/eval/results.js';
-import { validateAdaptConfig, type AdaptConfig } from '../lib/method/self-training-config.js';
+import { validateAdaptConfig, type AdaptConfig } from '../lib/train/adapt-config.js';
 import { StvmAlgorithm, TargetBatches } from '../lib/method/stvm/index.js';
-import { weightingNames } from '../lib/method/stvm/weightings.js';
+import { weightingNames } from '../lib/method/weighting/index.js';
 import { openRunDir } from '../lib/run/run-dir.js';
-import { writeFileAtomic } from '../lib/engine/runtime/atomic-write.js';
+import { writeFileAtomic } from '../lib/util/atomic-write.js';
 import { evalDataset, evalOptions, targetAugment, targetImages } from '../lib/train/adapt-data.js';
 import { configHash } from '../lib/train/config-hash.js';
 import { evaluatePredictor, type EvaluateOptions } from '../lib/train/evaluate.js';
 import { runLoop, type EvalSet } from '../lib/train/loop.js';
-import { loadSegModel, saveSegModel, type ModelMeta } from '../lib/train/model-file.js';
-import { exportSegOnnx } from '../lib/train/seg-net.js';
+import { loadSegModel, saveSegModel, type ModelMeta } from '../lib/model/model-file.js';
+import { exportSegOnnx } from '../lib/model/seg-net.js';
 
 const COMMAND: CommandSpec = {
   name: 'node dist/cli/adapt.js',
@@ -92,11 +92,10 @@ async function main(): Promise<void> {
     net: { spec: meta.spec, weights: model.tensors }, numClasses: meta.spec.numClasses, normalize: meta.normalize, batches,
     weighting: { name: cfg.weighting.name, params: weightingParams },
     runner: { provider: cfg.runtime.provider, fallback: cfg.runtime.fallback, threads: cfg.runtime.threads, nonFinite: cfg.runtime.nonFinite, log: (m) => run.logger.warn(m) },
-    emaImpl: cfg.runtime.emaImpl,
     exporter: (file, tensors) => exportSegOnnx(file, tensors, adaptedMeta('teacher')),
   });
   try {
-    run.logger.info('self-training loop', { provider: alg.teacher.runner.provider, weighting: alg.settings.weighting.name, mixing: alg.settings.mixing, metric: alg.settings.metric, teacher: alg.settings.teacher, warmup: alg.settings.warmup });
+    run.logger.info('self-training loop', { provider: alg.teacher.provider, weighting: alg.settings.weighting.name, mixing: alg.settings.mixing, metric: alg.settings.metric, teacher: alg.settings.teacher, warmup: alg.settings.warmup });
     let evalSet: EvalSet | undefined;
     let evalOpts: EvaluateOptions | undefined;
     if (cfg.eval.enabled) {

@@ -8,13 +8,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseFlags, UsageError, type CommandSpec, type ParsedFlags } from '../lib/cli/args.js';
-import { runCommand } from '../lib/train/cli-errors.js';
+import { runCommand } from '../lib/cli/command-errors.js';
 import { openLabelledDataset } from '../lib/data/datasets/index.js';
 import type { LabelledDataset } from '../lib/data/datasets/types.js';
 import { resultToJson, resultToMarkdown } from '../lib/eval/results.js';
 import { evaluatePredictor } from '../lib/train/evaluate.js';
-import { IMAGENET_NORMALIZATION } from '../lib/train/model-file.js';
-import { openModel } from '../lib/train/model-predictor.js';
+import { IMAGENET_NORMALIZATION } from '../lib/model/model-file.js';
+import { openModel } from '../lib/model/model-predictor.js';
 import { SYNTH_SEEDS, synthStreetDataset } from '../lib/train/synth-dataset.js';
 
 const SPEC: CommandSpec = {

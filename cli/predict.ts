@@ -8,15 +8,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseFlags, UsageError, type CommandSpec } from '../lib/cli/args.js';
-import { runCommand } from '../lib/train/cli-errors.js';
+import { runCommand } from '../lib/cli/command-errors.js';
 import { PROTOCOLS, isProtocolId } from '../lib/data/datasets/protocols.js';
 import { readImage } from '../lib/data/io/image.js';
 import { writeLabelPng } from '../lib/data/io/label.js';
 import { resizeImage, resizeLabel } from '../lib/data/transforms/resize.js';
 import { writeOverlayPng, type Palette } from '../lib/eval/colorize.js';
-import { toBatch } from '../lib/train/evaluate.js';
-import { IMAGENET_NORMALIZATION } from '../lib/train/model-file.js';
-import { openModel } from '../lib/train/model-predictor.js';
+import { toBatch } from '../lib/model/to-batch.js';
+import { IMAGENET_NORMALIZATION } from '../lib/model/model-file.js';
+import { openModel } from '../lib/model/model-predictor.js';
 
 const SPEC: CommandSpec = {
   name: 'predict',

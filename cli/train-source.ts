@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseFlags, UsageError, type CommandSpec } from '../lib/cli/args.js';
-import { runCommand } from '../lib/train/cli-errors.js';
+import { runCommand } from '../lib/cli/command-errors.js';
 import { resultToJson, resultToMarkdown } from '../lib/eval/results.js';
 import { openRunDir } from '../lib/run/run-dir.js';
 import { configHash } from '../lib/train/config-hash.js';

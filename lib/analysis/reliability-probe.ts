@@ -23,8 +23,8 @@ import { writeCHW, type NormalizeOptions } from '../data/transforms/normalize.js
 import { compileEval, type CompiledGraph } from '../engine/compile/index.js';
 import { GraphBuilder } from '../engine/ir/builder.js';
 import { buildMetricHead, metricHeadSpec } from '../engine/models/index.js';
-import { reliability } from '../method/reliability.js';
-import type { StvmConfig } from '../method/stvm-config.js';
+import { reliability } from '../method/stvm/reliability.js';
+import type { StvmConfig } from '../method/stvm/config.js';
 import type { StvmAlgorithm } from '../method/stvm/algorithm.js';
 import { downsampleArea, upsampleBilinear } from '../method/stvm/maps.js';
 import { initProxies, PROXIES } from '../method/stvm/programs.js';
@@ -93,7 +93,7 @@ export class ReliabilityProbe {
   constructor(private readonly alg: StvmAlgorithm, private readonly cfg: StvmConfig, private readonly seed: number, private readonly batch: number, private readonly crop: readonly [number, number], private readonly numClasses: number, private readonly bins = 20) {}
 
   async run(tiles: readonly ProbeTile[]): Promise<ProbeResult> {
-    const teacher = this.alg.teacher;
+    const teacher = this.alg.teacherSide;
     const [cw, ch] = this.crop;
     const B = this.batch, plane = cw * ch, C = this.numClasses;
     if (!this.added) {

@@ -9,9 +9,9 @@
 import { openLabelledDataset, openUnlabelledDataset } from '../data/datasets/index.js';
 import type { LabelledDataset, UnlabelledDataset } from '../data/datasets/types.js';
 import type { AugmentSpec } from '../data/transforms/pipeline.js';
-import { datasetSpecOf, type AdaptConfig, type AdaptDataConfig } from '../method/self-training-config.js';
+import { datasetSpecOf, type AdaptConfig, type AdaptDataConfig } from './adapt-config.js';
 import type { EvaluateOptions } from './evaluate.js';
-import type { ModelMeta } from './model-file.js';
+import type { ModelMeta } from '../model/model-file.js';
 import { synthStreetDataset, synthStreetImages } from './synth-dataset.js';
 
 /**

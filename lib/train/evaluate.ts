@@ -17,14 +17,14 @@ import type { RgbImage } from '../data/io/types.js';
 import type { ImageU8 } from '../data/transforms/types.js';
 import { writeLabelPng } from '../data/io/label.js';
 import { resizeImage, resizeLabel } from '../data/transforms/resize.js';
-import { writeCHW } from '../data/transforms/normalize.js';
+import { toBatch } from '../model/to-batch.js';
 import { writeOverlayPng } from '../eval/colorize.js';
 import { createConfusion, updateConfusion } from '../eval/confusion.js';
 import { summarize } from '../eval/results.js';
 import type { Evaluation } from '../eval/evaluate.js';
 import type { TensorData } from '../engine/ir/tensor.js';
-import type { BatchPredictor } from './algorithm.js';
-import type { Normalization } from './model-file.js';
+import type { BatchPredictor } from '../model/predictor.js';
+import type { Normalization } from '../model/model-file.js';
 
 export type { Evaluation } from '../eval/evaluate.js';
 
@@ -60,17 +60,6 @@ export function checkModelFits(ds: LabelledDataset, numClasses: number | undefin
   if (numClasses !== undefined && numClasses !== ds.protocol.numClasses) {
     throw new ModelFitError(`the model predicts ${numClasses} classes but dataset ${ds.id} uses protocol ${ds.protocol.id} with ${ds.protocol.numClasses} classes`);
   }
-}
-
-/** Stacks images (all of one size) into a normalised float32 NCHW batch. */
-export function toBatch(images: readonly ImageU8[], norm: Normalization): TensorData {
-  const { width: w, height: h } = images[0]!;
-  const data = new Float32Array(images.length * 3 * w * h);
-  images.forEach((im, n) => {
-    if (im.width !== w || im.height !== h) throw new Error(`toBatch: image ${n} is ${im.width}x${im.height}, image 0 is ${w}x${h}`);
-    writeCHW(im, data, n * 3 * w * h, norm);
-  });
-  return { dtype: 'float32', shape: [images.length, 3, h, w], data };
 }
 
 interface Pending { index: number; name: string; image: RgbImage; label: TrainIdLabel }

@@ -19,14 +19,15 @@
  * // opening any model for inference (model-predictor.ts): openModel(file) → {predict, normalize, numClasses, …}
  * ```
  */
-export * from './algorithm.js';
+export * from '../method/algorithm.js';
 export { runLoop, latestCheckpoint, type EvalSet, type LoopOptions, type LoopResult } from './loop.js';
-export { evaluatePredictor, checkModelFits, ModelFitError, toBatch, type EvaluateOptions, type Evaluation } from './evaluate.js';
+export { evaluatePredictor, checkModelFits, ModelFitError, type EvaluateOptions, type Evaluation } from './evaluate.js';
+export { toBatch } from '../model/to-batch.js';
 export { TrainBatches, batchFeeds, type Batch } from './batches.js';
-export * from './model-file.js';
-export { compileSupervisedStep, compilePredict, argmaxLabels, SegPredictor, exportSegOnnx, type SupervisedStepOptions } from './seg-net.js';
-export { withStatePrefix } from './state-prefix.js';
-export { openModel, openModelFile, type OpenedModel, type OpenModelOptions } from './model-predictor.js';
+export * from '../model/model-file.js';
+export { compileSupervisedStep, compilePredict, argmaxLabels, SegPredictor, exportSegOnnx, type SupervisedStepOptions } from '../model/seg-net.js';
+export { withStatePrefix } from '../model/state-prefix.js';
+export { openModel, openModelFile, type OpenedModel, type OpenModelOptions } from '../model/model-predictor.js';
 export { synthStreetDataset, synthStreetImages, SYNTH_SEEDS, type SynthDatasetSpec } from './synth-dataset.js';
 export { configHash } from './config-hash.js';
 export { SupervisedAlgorithm } from './supervised.js';

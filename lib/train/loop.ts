@@ -28,9 +28,9 @@ import cliProgress from 'cli-progress';
 import type { LabelledDataset } from '../data/datasets/types.js';
 import type { EvaluationResult } from '../eval/results.js';
 import { loadCheckpoint, saveCheckpoint, type JsonValue } from '../engine/runtime/checkpoint.js';
-import { writeFileAtomic } from '../engine/runtime/atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { truncateMetrics, type RunDir } from '../run/run-dir.js';
-import { NONFINITE_SKIPPED, type Algorithm, type StepMetrics } from './algorithm.js';
+import { NONFINITE_SKIPPED, type Algorithm, type StepMetrics } from '../method/algorithm.js';
 import { evaluatePredictor, type EvaluateOptions } from './evaluate.js';
 
 /** A labelled split evaluated periodically as a diagnostic. */

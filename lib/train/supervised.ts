@@ -16,13 +16,13 @@ import type { TensorData } from '../engine/ir/tensor.js';
 import type { DeepLabSpec } from '../engine/models/spec.js';
 import { makeSchedule, type OptimizerConfig, type Schedule } from '../engine/optim/index.js';
 import { TrainStepRunner } from '../engine/runtime/train-step-runner.js';
-import { NONFINITE_SKIPPED, type Algorithm, type AlgorithmState, type StepMetrics } from './algorithm.js';
+import { NONFINITE_SKIPPED, type Algorithm, type AlgorithmState, type StepMetrics } from '../method/algorithm.js';
 import { batchFeeds, TrainBatches } from './batches.js';
 import { datasetClassWeights, pixelWeights } from './class-weights.js';
 import { loaderSourceOf } from './data-config.js';
-import type { ModelMeta, Normalization } from './model-file.js';
-import { MODEL_FORMAT, saveSegModel } from './model-file.js';
-import { compileSupervisedStep, exportSegOnnx, SegPredictor } from './seg-net.js';
+import type { ModelMeta, Normalization } from '../model/model-file.js';
+import { MODEL_FORMAT, saveSegModel } from '../model/model-file.js';
+import { compileSupervisedStep, exportSegOnnx, SegPredictor } from '../model/seg-net.js';
 import { modelSpecOf, type SourceConfig } from './source-config.js';
 
 const PREFIX = 'net/';

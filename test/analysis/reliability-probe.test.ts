@@ -34,11 +34,11 @@ describe('analysis: reliability probe (tiny STvM)', () => {
       const x = new Float32Array(2 * 3 * CROP[0] * CROP[1]);
       x.set(tiles[0]!.image, 0);
       x.set(tiles[1]!.image, tiles[0]!.image.length);
-      const out = await alg.teacher.forward({ dtype: 'float32', shape: [2, 3, CROP[1], CROP[0]], data: x });
-      await alg.teacher.runner.addProgram('sim_test', metricSimProgram(2, alg.teacher.params.featureChannels, alg.teacher.featureSize, TINY_SPEC.numClasses, cfg.metric, 11));
-      const mine = (await alg.teacher.runner.run('sim_test', { features: out.features }, { transfer: false }))['sim']!.data as Float32Array;
+      const out = await alg.teacherSide.forward({ dtype: 'float32', shape: [2, 3, CROP[1], CROP[0]], data: x });
+      await alg.teacherSide.runner.addProgram('sim_test', metricSimProgram(2, alg.teacherSide.params.featureChannels, alg.teacherSide.featureSize, TINY_SPEC.numClasses, cfg.metric, 11));
+      const mine = (await alg.teacherSide.runner.run('sim_test', { features: out.features }, { transfer: false }))['sim']!.data as Float32Array;
       const tg = metricTargets(out.labelsFeat, TINY_SPEC.numClasses, cfg.metric.maxLocations, new Rng([1]));
-      const theirs = (await alg.teacher.metricStep(out.features, tg.onehot, tg.valid, 1)).sim;
+      const theirs = (await alg.teacherSide.metricStep(out.features, tg.onehot, tg.valid, 1)).sim;
       assert.equal(mine.length, theirs.length);
       let err = 0;
       for (let i = 0; i < mine.length; i++) err = Math.max(err, Math.abs(mine[i]! - theirs[i]!));

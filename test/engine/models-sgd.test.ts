@@ -12,7 +12,7 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { engineSgdCurve, type SgdSettings } from '../fixtures/nets/sgd-run.js';
+import { engineSgdCurve, type SgdSettings } from '../../bench/nets/sgd-run.js';
 
 type Curves = SgdSettings & Record<'torch64' | 'torch32' | 'variant_no_momentum' | 'variant_head_lr_x1' | 'variant_no_weight_decay', number[]>;
 

@@ -17,7 +17,7 @@ import { tensor } from '../../lib/engine/ir/tensor.js';
 import { softmaxCrossEntropy } from '../../lib/engine/losses/cross-entropy.js';
 import { buildMetricHead, metricHeadSpec, type MetricHeadSpec } from '../../lib/engine/models/index.js';
 import { runGraph } from '../../lib/engine/runtime/run-graph.js';
-import { buildCase, netCase, summary, summaryError, type Summary } from '../fixtures/nets/net-case.js';
+import { buildCase, netCase, summary, summaryError, type Summary } from '../../bench/nets/net-case.js';
 
 interface NetFixture {
   case: string; spec: unknown; batch: number[]; param_sums: Record<string, number>;

@@ -9,7 +9,7 @@ import { createDeepLab } from '../../lib/engine/models/index.js';
 import type { TensorData } from '../../lib/engine/ir/tensor.js';
 import { TentAlgorithm, bnAffineParams } from '../../lib/method/baselines/tent.js';
 import { TargetBatches } from '../../lib/method/stvm/target-batches.js';
-import type { SegModelFile } from '../../lib/train/model-file.js';
+import type { SegModelFile } from '../../lib/model/model-file.js';
 import { CROP, TINY_SPEC, tinyTargets } from './stvm-helpers.js';
 
 const SPEC = { ...TINY_SPEC, bn: 'train' as const };

@@ -3,10 +3,10 @@
  * registration in the self-training weighting registry.
  */
 import assert from 'node:assert/strict';
-import { cbstThresholds, cbstWeights } from '../../lib/method/baselines/cbst.js';
-import { dacsWeights } from '../../lib/method/baselines/dacs.js';
-import { thresholdWeights } from '../../lib/method/baselines/threshold.js';
-import { makeWeighting, weightingNames, type TeacherView } from '../../lib/method/stvm/weightings.js';
+import { cbstThresholds, cbstWeights } from '../../lib/method/weighting/cbst.js';
+import { dacsWeights } from '../../lib/method/weighting/dacs.js';
+import { thresholdWeights } from '../../lib/method/weighting/threshold.js';
+import { makeWeighting, weightingNames, type TeacherView } from '../../lib/method/weighting/index.js';
 import { ConfigError } from '../../lib/config/schema.js';
 
 const u8 = (a: number[]) => Uint8Array.from(a);

@@ -4,11 +4,11 @@ import { GraphBuilder } from '../../lib/engine/ir/builder.js';
 import { backward } from '../../lib/engine/autodiff/backward.js';
 import { tensor } from '../../lib/engine/ir/tensor.js';
 import { runGraph } from '../../lib/engine/runtime/run-graph.js';
-import { proxyAnchorLoss } from '../../lib/method/proxy-anchor.js';
-import { reliability } from '../../lib/method/reliability.js';
-import { emaDecay, emaDecaySpan, emaUpdate } from '../../lib/method/ema.js';
-import { chooseClasses, classReliability, maskOfClasses } from '../../lib/method/mocm.js';
-import { stvmConfig } from '../../lib/method/stvm-config.js';
+import { proxyAnchorLoss } from '../../lib/method/stvm/proxy-anchor.js';
+import { reliability } from '../../lib/method/stvm/reliability.js';
+import { emaDecay, emaDecaySpan, emaUpdate } from '../../lib/method/stvm/ema.js';
+import { chooseClasses, classReliability, maskOfClasses } from '../../lib/method/stvm/mocm.js';
+import { stvmConfig } from '../../lib/method/stvm/config.js';
 import { ConfigError } from '../../lib/config/schema.js';
 import { relErr } from '../helpers/op-fixture.js';
 

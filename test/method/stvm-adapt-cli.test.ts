@@ -11,10 +11,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { PROTOCOLS } from '../../lib/data/datasets/protocols.js';
 import { createDeepLab, smallDeepLabSpec } from '../../lib/engine/models/index.js';
-import { validateAdaptConfig } from '../../lib/method/self-training-config.js';
-import { IMAGENET_NORMALIZATION, saveSegModel } from '../../lib/train/model-file.js';
-import { openModel } from '../../lib/train/model-predictor.js';
-import { toBatch } from '../../lib/train/evaluate.js';
+import { validateAdaptConfig } from '../../lib/train/adapt-config.js';
+import { IMAGENET_NORMALIZATION, saveSegModel } from '../../lib/model/model-file.js';
+import { openModel } from '../../lib/model/model-predictor.js';
+import { toBatch } from '../../lib/model/to-batch.js';
 import { synthStreetDataset } from '../../lib/train/synth-dataset.js';
 
 const run = promisify(execFile);

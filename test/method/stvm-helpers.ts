@@ -5,7 +5,7 @@
 import type { UnlabelledDataset } from '../../lib/data/datasets/types.js';
 import { Rng } from '../../lib/data/rng.js';
 import { smallDeepLabSpec, type DeepLabSpec } from '../../lib/engine/models/index.js';
-import { stvmConfig, type StvmConfig } from '../../lib/method/stvm-config.js';
+import { stvmConfig, type StvmConfig } from '../../lib/method/stvm/config.js';
 import { StvmAlgorithm, TargetBatches, type StvmAlgorithmOptions } from '../../lib/method/stvm/index.js';
 
 export const TINY_SPEC: DeepLabSpec = smallDeepLabSpec({ widths: [8, 8, 16, 16], stemWidth: 8, numClasses: 5, asppDilations: [1, 2], seed: 3 });

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { tensor, type TensorData } from '../../lib/engine/ir/tensor.js';
 import { runGraph } from '../../lib/engine/runtime/run-graph.js';
 import { Rng } from '../../lib/data/rng.js';
-import { emaDecay } from '../../lib/method/ema.js';
+import { emaDecay } from '../../lib/method/stvm/ema.js';
 import { buildNet, PROXIES, StudentSide } from '../../lib/method/stvm/index.js';
-import { getWeighting } from '../../lib/method/stvm/weightings.js';
+import { getWeighting } from '../../lib/method/weighting/index.js';
 import { CROP, TINY_SPEC, tinyAlgorithm, tinyConfig } from './stvm-helpers.js';
 
 const f32 = (t: TensorData) => t.data as Float32Array;
@@ -37,11 +37,11 @@ describe('STvM iteration (tiny DeepLab)', function () {
       await alg.step(0);
       const teacherOld = await alg.teacher.weights();
       const studentOld = await alg.student.weights();
-      const metricOld = await alg.teacher.runner.getState([PROXIES, 'metric.conv1.weight']);
+      const metricOld = await alg.teacherSide.runner.getState([PROXIES, 'metric.conv1.weight']);
       const m = await alg.step(1);
       const teacherNew = await alg.teacher.weights();
       const studentNew = await alg.student.weights();
-      const metricNew = await alg.teacher.runner.getState([PROXIES, 'metric.conv1.weight']);
+      const metricNew = await alg.teacherSide.runner.getState([PROXIES, 'metric.conv1.weight']);
 
       assert.equal(m['ema_alpha'], emaDecay(1, 0.99));
       assert.equal(m['ema_alpha'], 0.5, 'α_1 = min(1 − 1/2, 0.99)');
@@ -71,7 +71,7 @@ describe('STvM iteration (tiny DeepLab)', function () {
     try {
       const t0 = await alg.teacher.weights();
       const s0 = await alg.student.weights();
-      const p0 = await alg.teacher.runner.getState([PROXIES]);
+      const p0 = await alg.teacherSide.runner.getState([PROXIES]);
       const m0 = await alg.step(0);
       const m1 = await alg.step(1);
       assert.equal(m0['warmup'], 1);
@@ -82,7 +82,7 @@ describe('STvM iteration (tiny DeepLab)', function () {
         assert.ok(!differs(t0, t1, p), `teacher ${p} changed during the warm-up`);
         assert.ok(!differs(s0, s1, p), `student ${p} changed during the warm-up`);
       }
-      assert.ok(differs(p0, await alg.teacher.runner.getState([PROXIES]), PROXIES), 'the proxies trained during the warm-up');
+      assert.ok(differs(p0, await alg.teacherSide.runner.getState([PROXIES]), PROXIES), 'the proxies trained during the warm-up');
       assert.equal(alg.lrAt(2), 0.01, 'the student schedule starts after K_w');
       const m2 = await alg.step(2);
       assert.ok(Number.isFinite(m2['student_loss']) && m2['lr'] === 0.01 && m2['ema_alpha'] === 0);

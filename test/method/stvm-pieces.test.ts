@@ -3,6 +3,7 @@
  * onnxruntime's Resize), metric targets, batch mixing with one mask, the weighting registry and
  * the loop's switches, EMA program vs TypeScript arithmetic, and the label-free target data.
  */
+import { emaUpdate } from '../../lib/method/stvm/ema.js';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,11 +16,11 @@ import { GraphBuilder } from '../../lib/engine/ir/builder.js';
 import { tensor, type TensorData } from '../../lib/engine/ir/tensor.js';
 import { runGraph } from '../../lib/engine/runtime/run-graph.js';
 import { ConfigError } from '../../lib/config/schema.js';
-import { maskOfClasses } from '../../lib/method/mocm.js';
-import { validateAdaptConfig } from '../../lib/method/self-training-config.js';
+import { maskOfClasses } from '../../lib/method/stvm/mocm.js';
+import { validateAdaptConfig } from '../../lib/train/adapt-config.js';
 import { buildNet, downsampleArea, loopSettings, metricTargets, mixBatch, PROXIES, TargetBatches, TeacherSide, upsampleBilinear, type TargetBatch, type TeacherView } from '../../lib/method/stvm/index.js';
-import { softmaxConfidence } from '../../lib/method/reliability.js';
-import { makeWeighting, registerWeighting, weightingNames } from '../../lib/method/stvm/weightings.js';
+import { softmaxConfidence } from '../../lib/method/stvm/reliability.js';
+import { makeWeighting, registerWeighting, weightingNames } from '../../lib/method/weighting/index.js';
 import { CROP, TINY_SPEC, tinyAlgorithm, tinyConfig, tinyTargets } from './stvm-helpers.js';
 
 describe('STvM loop pieces', () => {
@@ -205,7 +206,7 @@ describe('STvM loop pieces', () => {
   it('baseline configuration: metric off, fixed source teacher — no metric program, teacher never moves', async () => {
     const alg = await tinyAlgorithm(tinyConfig({ metric: { enabled: false }, mocm: { selection: 'random' }, weighting: 'confidence', teacher: 'fixed-source' }));
     try {
-      assert.ok(!(await alg.teacher.runner.stateInfo()).has(PROXIES), 'no metric state on the teacher side');
+      assert.ok(!(await alg.teacherSide.runner.stateInfo()).has(PROXIES), 'no metric state on the teacher side');
       const t0 = await alg.teacher.weights();
       const m = await alg.step(0);
       await alg.step(1);
@@ -219,21 +220,22 @@ describe('STvM loop pieces', () => {
     }
   });
 
-  it("EMA as a program on the teacher runner ('graph') equals the TypeScript update ('ts')", async () => {
-    const teachers: Map<string, TensorData>[] = [];
-    for (const emaImpl of ['graph', 'ts'] as const) {
-      const cfg = tinyConfig({ ema: { maxDecay: 0.9 } });
-      const alg = await tinyAlgorithm(cfg, { emaImpl });
-      try {
-        for (let t = 0; t < 3; t++) await alg.step(t);
-        teachers.push(await alg.teacher.weights());
-      } finally {
-        await alg.close();
+  it('the EMA program on the teacher runner equals the equation θ_t ← α·θ_t + (1−α)·θ_s (ema.ts emaUpdate)', async () => {
+    const alg = await tinyAlgorithm(tinyConfig({ ema: { maxDecay: 0.9 } }));
+    try {
+      for (let t = 0; t < 2; t++) await alg.step(t);
+      const teacher = await alg.teacher.weights();
+      const student = await alg.student.weights();
+      await alg.teacherSide.ema(student, 0.7);
+      const after = await alg.teacher.weights();
+      for (const [k, v] of teacher) {
+        const want = Float32Array.from(v.data as Float32Array);
+        emaUpdate(want, student.get(k)!.data as Float32Array, 0.7);
+        const got = after.get(k)!.data as Float32Array;
+        for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i]! - want[i]!) <= 1e-6 * Math.max(1, Math.abs(want[i]!)), `${k}[${i}]: ${got[i]} vs ${want[i]}`);
       }
-    }
-    for (const [k, v] of teachers[0]!) {
-      const a = v.data as Float32Array, b = teachers[1]!.get(k)!.data as Float32Array;
-      for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - b[i]!) <= 1e-6 * Math.max(1, Math.abs(b[i]!)), `${k}[${i}]: ${a[i]} vs ${b[i]}`);
+    } finally {
+      await alg.close();
     }
   });
 

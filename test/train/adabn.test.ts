@@ -10,7 +10,7 @@ import type { UnlabelledDataset } from '../../lib/data/datasets/types.js';
 import { tensor, type TensorData } from '../../lib/engine/ir/tensor.js';
 import { validateDeepLabSpec } from '../../lib/engine/models/spec.js';
 import { adaBN, AdaBNAlgorithm } from '../../lib/method/baselines/adabn.js';
-import { IMAGENET_NORMALIZATION, MODEL_FORMAT, type SegModelFile } from '../../lib/train/model-file.js';
+import { IMAGENET_NORMALIZATION, MODEL_FORMAT, type SegModelFile } from '../../lib/model/model-file.js';
 
 interface Fixture {
   spec: unknown; batch: number; height: number; width: number;

@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { writePng } from '../../lib/data/io/image.js';
 import { createDeepLab, smallDeepLabSpec } from '../../lib/engine/models/index.js';
-import { MODEL_FORMAT, saveSegModel, IMAGENET_NORMALIZATION, type ModelMeta } from '../../lib/train/model-file.js';
-import { exportSegOnnx } from '../../lib/train/seg-net.js';
+import { MODEL_FORMAT, saveSegModel, IMAGENET_NORMALIZATION, type ModelMeta } from '../../lib/model/model-file.js';
+import { exportSegOnnx } from '../../lib/model/seg-net.js';
 
 const node = (script: string, args: string[]) => spawnSync(process.execPath, [`dist/cli/${script}.js`, ...args], { encoding: 'utf8', timeout: 60000 });
 

@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { evaluatePredictor, toBatch } from '../../lib/train/evaluate.js';
-import { IMAGENET_NORMALIZATION } from '../../lib/train/model-file.js';
+import { evaluatePredictor } from '../../lib/train/evaluate.js';
+import { toBatch } from '../../lib/model/to-batch.js';
+import { IMAGENET_NORMALIZATION } from '../../lib/model/model-file.js';
 import { synthStreetDataset } from '../../lib/train/synth-dataset.js';
 
 describe('train/evaluatePredictor', () => {

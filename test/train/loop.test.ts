@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { TensorData } from '../../lib/engine/ir/tensor.js';
 import { NonFiniteStepError } from '../../lib/engine/runtime/errors.js';
 import { openRunDir } from '../../lib/run/run-dir.js';
-import { NONFINITE_SKIPPED, type Algorithm, type AlgorithmState, type StepMetrics } from '../../lib/train/algorithm.js';
+import { NONFINITE_SKIPPED, type Algorithm, type AlgorithmState, type StepMetrics } from '../../lib/method/algorithm.js';
 import { latestCheckpoint, runLoop } from '../../lib/train/loop.js';
 
 class Counter implements Algorithm {

@@ -6,7 +6,7 @@ Writes to test/fixtures/nets/:
   ce_loss.json         softmax cross-entropy with ignore 255 and pixel weights: random logits,
                        labels, weights; loss and dL/dlogits (float64 autograd of
                        (F.cross_entropy(reduction='none') * w).sum() / (w * valid).sum()).
-  <case>.json          per net case of test/fixtures/nets/net-case.ts: the TypeScript side writes
+  <case>.json          per net case of bench/nets/net-case.ts: the TypeScript side writes
                        the initial weights and the batch (node dist/test/fixtures/nets/export-net.js,
                        so run `npx tsc -p .` first), this script loads them into the PyTorch mirror
                        (tools/pytorch/models.py), runs it in float64 and stores summaries (see

@@ -9,6 +9,6 @@ export {
 export type { JitterOptions, PhotometricOptions } from './photometric.js';
 export { IMAGENET_MEAN, IMAGENET_STD, toCHW, writeCHW, normalizePreset } from './normalize.js';
 export type { NormalizeOptions } from './normalize.js';
-export { classMixMask, presentClasses, pickMixClasses, mixWithMask, mixSample } from './classmix.js';
+export { mixWithMask } from './mix.js';
 export { augment, validateAugment, normalizeOptions } from './pipeline.js';
 export type { AugmentSpec } from './pipeline.js';

@@ -8,7 +8,7 @@
 import type { Graph, Node, ValueInfo } from '../ir/graph.js';
 import { isTrainingBatchNorm } from '../ir/lower-batchnorm.js';
 import { sameShape, shapeStr, type TensorData } from '../ir/tensor.js';
-import { writeFileAtomic } from '../runtime/atomic-write.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import { encodeModel } from './encode.js';
 
 export interface ExportOptions {

@@ -6,6 +6,7 @@
  * - AdamW (torch.optim.AdamW): p ← p·(1 − lr·wd); m' = β1·m + (1−β1)·g; v' = β2·v + (1−β2)·g²;
  *   p' = p − (lr / (1−β1^t)) · m' / (√v' / √(1−β2^t) + ε), t the 1-based step count.
  */
+import { ConfigError } from '../../config/schema.js';
 
 /** torch.optim.SGD. Defaults: momentum 0, dampening 0, nesterov false, weightDecay 0. */
 export interface SgdConfig {
@@ -38,13 +39,8 @@ export type ResolvedSgd = Required<SgdConfig>;
 export type ResolvedAdamW = Required<AdamWConfig>;
 export type ResolvedOptimizer = ResolvedSgd | ResolvedAdamW;
 
-/** Thrown for an invalid configuration; the message names the field. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+/** Thrown for an invalid configuration; the message names the field (lib/config's one class). */
+export { ConfigError };
 
 function num(where: string, field: string, v: unknown, dflt: number, ok: (x: number) => boolean, rule: string): number {
   if (v === undefined) return dflt;

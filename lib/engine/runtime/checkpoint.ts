@@ -25,7 +25,7 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import { numel, sameShape, shapeStr, type DType, type TensorData, type TypedArray } from '../ir/tensor.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import { CheckpointError } from './errors.js';
 import type { TensorSpec } from './tensor-spec.js';
 

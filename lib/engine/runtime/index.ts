@@ -36,6 +36,6 @@ export { CheckpointError, NonFiniteStepError, ProviderUnavailableError } from '.
 export { loadCheckpoint, saveCheckpoint, verifyTensors, type CheckpointContent, type JsonValue, type LoadedCheckpoint } from './checkpoint.js';
 export { TensorStore } from './tensor-store.js';
 export { specsOf, type TensorSpec } from './tensor-spec.js';
-export { writeFileAtomic, type AtomicContent } from './atomic-write.js';
+export { writeFileAtomic, type AtomicContent } from '../../util/atomic-write.js';
 export { runGraph } from './run-graph.js';
 export { fromOrt, toOrt } from './ort-tensor.js';

@@ -21,10 +21,10 @@ import type { TensorData } from '../../engine/ir/tensor.js';
 import { createDeepLab, type DeepLabSpec } from '../../engine/models/index.js';
 import type { JsonValue } from '../../engine/runtime/checkpoint.js';
 import { TrainStepRunner } from '../../engine/runtime/train-step-runner.js';
-import type { Algorithm, AlgorithmState, StepMetrics } from '../../train/algorithm.js';
-import { toBatch } from '../../train/evaluate.js';
-import type { SegModelFile } from '../../train/model-file.js';
-import { exportSegOnnx, SegPredictor } from '../../train/seg-net.js';
+import type { Algorithm, AlgorithmState, StepMetrics } from '../algorithm.js';
+import { toBatch } from '../../model/to-batch.js';
+import type { SegModelFile } from '../../model/model-file.js';
+import { exportSegOnnx, SegPredictor } from '../../model/seg-net.js';
 
 export interface AdaBNOptions {
   /** Images per batch (default 4). */

@@ -1,13 +1,7 @@
 /**
- * Baselines of the adaptation benchmark: AdaBN and TENT (Algorithms), and the self-training
- * weightings (fixed threshold, CBST-style class-balanced, DACS-style) that plug into the
- * self-training loop's registry (registered by importing './weightings.js', which
- * lib/method/stvm/weightings.ts does).
+ * Baselines of the adaptation benchmark that are Algorithms of their own: AdaBN and TENT.
+ * (The self-training baselines — fixed threshold, CBST-style, DACS-style — are weightings of
+ * the self-training loop: lib/method/weighting.)
  */
-import './weightings.js';
-
-export { thresholdWeights, THRESHOLD_WEIGHTING } from './threshold.js';
-export { cbstThresholds, cbstWeights, CBST_WEIGHTING } from './cbst.js';
-export { dacsWeights, DACS_WEIGHTING } from './dacs.js';
 export { TentAlgorithm, tentStepProgram, bnAffineParams, type TentOptions } from './tent.js';
 export { AdaBNAlgorithm, adaBN, type AdaBNOptions } from './adabn.js';

@@ -31,10 +31,10 @@ import type { TensorData } from '../../engine/ir/tensor.js';
 import { createDeepLab, type DeepLabSpec } from '../../engine/models/index.js';
 import type { OptimizerConfig } from '../../engine/optim/index.js';
 import { TrainStepRunner, type NonFinitePolicy } from '../../engine/runtime/index.js';
-import type { Algorithm, AlgorithmState, StepMetrics } from '../../train/algorithm.js';
-import { NONFINITE_SKIPPED } from '../../train/algorithm.js';
-import type { SegModelFile } from '../../train/model-file.js';
-import { exportSegOnnx, SegPredictor } from '../../train/seg-net.js';
+import type { Algorithm, AlgorithmState, StepMetrics } from '../algorithm.js';
+import { NONFINITE_SKIPPED } from '../algorithm.js';
+import type { SegModelFile } from '../../model/model-file.js';
+import { exportSegOnnx, SegPredictor } from '../../model/seg-net.js';
 import type { TargetBatch } from '../stvm/target-batches.js';
 
 const PREFIX = 'tent/';

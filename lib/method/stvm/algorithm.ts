@@ -1,21 +1,24 @@
 /**
- * STvM self-training in one process (stvm-method.md "Algorithm"), as an Algorithm of
- * lib/train/algorithm.ts (structurally: lib/method does not import lib/train). Iteration t:
+ * STvM self-training (stvm-method.md "Algorithm"), an Algorithm (lib/method/algorithm.ts)
+ * driving a TeacherPort and a StudentPort (ports.ts): in one process both are local; in the
+ * services the teacher is the teacher service's gRPC client. Iteration t:
  *
  *   x            = target batch of iteration t (images only)
- *   ŷ, q, f      = teacher(x)                                   teacher side, no gradient
- *   L_metric     = ProxyAnchor(normalize(m(f)), ŷ_feat)  → AdamW step on m, proxies (every t)
- *   r            = reliability(S, ŷ_feat) ↑ bilinear to the crop
+ *   ŷ, q, r      = teacher.label(t, x): forward, metric step on (m, proxies), reliability
+ *                  ↑ bilinear to the crop (teacher-core.ts; no gradient into the teacher)
  *   — for t < K_w (metric warm-up) the iteration ends here —
  *   x̃, ỹ, (q̃, r̃) = mix(x, ŷ, q, r; one mask per image)       none | classmix-random | mocm
  *   w            = weighting(mixed view)                        reliability | uniform | confidence | …
  *   x̃            ← strong photometric augmentation (x̃)
  *   L_student    = (1/N_v) Σ_i w_i·CE(S(x̃)_i, ỹ_i)   → SGD step, lr = poly(t − K_w)
  *                  (+ the same loss on the un-mixed batch x, ŷ, weighting(view) with mocm.unmixedLoss)
- *   θ_t          ← α θ_t + (1−α) θ_s, α = α_{t−K_w} (every ema.every student steps)
+ *   teacher.update(v = t − K_w + 1, θ_s)   every ema.every student steps:
+ *                  θ_t ← α θ_t + (1−α) θ_s, α = Π α_s over the steps since the last update
  *
  * All randomness of iteration t comes from Rng(['stvm', seed, t]) and the batch is a pure
- * function of (seed, t), so saveState/loadState (both runners' tensors + counters) resume exactly.
+ * function of (seed, t), so saveState/loadState (both sides' tensors + the teacher version)
+ * resume exactly. Before label(t) the teacher must hold version ≥ minVersion(t): every
+ * student step so far in 'sync', at most `maxStaleness` behind in 'pipelined'.
  * The evaluated model is the teacher (predict/exportModel); predictStudent reports the student.
  */
 import type { NormalizeOptions } from '../../data/transforms/normalize.js';
@@ -26,19 +29,19 @@ import { polyLr, type Schedule } from '../../engine/optim/schedules.js';
 import type { TensorData } from '../../engine/ir/tensor.js';
 import type { JsonValue } from '../../engine/runtime/checkpoint.js';
 import { saveInferenceModel } from '../../engine/onnx/export.js';
-import { emaDecaySpan } from '../ema.js';
-import { reliability } from '../reliability.js';
-import type { StvmConfig } from '../stvm-config.js';
+import type { StvmConfig } from './config.js';
 import { loopSettings, type LoopSettings, type WeightingChoice } from './loop-settings.js';
-import { maskedMean, metricTargets, upsampleBilinear } from './maps.js';
+import { maskedMean } from './maps.js';
 import { mixBatch } from './mixing.js';
 import type { NetSource } from './net.js';
 import { inferenceForward } from './programs.js';
 import type { SideRunnerOptions } from './runner-options.js';
+import type { StudentPort, TeacherPort } from './ports.js';
 import { StudentSide } from './student-side.js';
+import { TeacherCore } from './teacher-core.js';
 import type { TargetBatch } from './target-batches.js';
 import { TeacherSide } from './teacher-side.js';
-import type { TeacherView } from './weighting.js';
+import type { TeacherView } from '../weighting/registry.js';
 
 export interface StvmAlgorithmOptions {
   readonly cfg: StvmConfig;
@@ -57,8 +60,17 @@ export interface StvmAlgorithmOptions {
   /** A registered weighting instead of cfg.weighting (baselines). */
   readonly weighting?: WeightingChoice;
   readonly runner?: SideRunnerOptions;
-  /** EMA implementation: program on the teacher runner (default) or TypeScript arithmetic. */
-  readonly emaImpl?: 'graph' | 'ts';
+  /**
+   * The teacher, given the loop's settings (default: a local TeacherCore on its own runner).
+   * The student service passes its gRPC client of the teacher service here.
+   */
+  readonly teacher?: (settings: LoopSettings) => Promise<TeacherPort>;
+  /**
+   * How far the teacher may lag the student (in student steps) when a label is requested:
+   * 0 (default) = 'sync', the teacher holds every student step so far (bit-identical to one
+   * process); s > 0 = 'pipelined' with staleness at most s.
+   */
+  readonly maxStaleness?: number;
   /**
    * Writes the evaluated model given every tensor of the network (source tensors with the
    * teacher's weights); default: lib/engine/onnx/export.ts at the crop size, output the
@@ -82,12 +94,11 @@ function concat<T extends Float32Array | Uint8Array>(a: T, b: T): T {
 export class StvmAlgorithm {
   readonly name: string;
   readonly settings: LoopSettings;
-  private teacherVersion = 0;
   private emaUpdates = 0;
   private readonly schedule: Schedule;
   private readonly strong: PhotometricOptions | undefined;
 
-  private constructor(private readonly o: StvmAlgorithmOptions, settings: LoopSettings, readonly teacher: TeacherSide, readonly student: StudentSide) {
+  private constructor(private readonly o: StvmAlgorithmOptions, settings: LoopSettings, readonly teacher: TeacherPort, readonly student: StudentSide) {
     this.name = o.name ?? 'stvm';
     this.settings = settings;
     const cfg = o.cfg;
@@ -98,16 +109,22 @@ export class StvmAlgorithm {
       : undefined;
   }
 
-  static async create(o: StvmAlgorithmOptions): Promise<StvmAlgorithm> {
-    const settings = loopSettings(o.cfg, o.weighting);
+  /** A local teacher (TeacherSide on its own runner + TeacherCore) for these settings. */
+  static async localTeacher(o: Pick<StvmAlgorithmOptions, 'cfg' | 'seed' | 'batch' | 'crop' | 'net' | 'numClasses' | 'runner'>, settings: LoopSettings): Promise<TeacherCore> {
     const [cw, ch] = o.crop;
-    const teacher = await TeacherSide.start({
+    const side = await TeacherSide.start({
       net: o.net, batch: o.batch, crop: [ch, cw], numClasses: o.numClasses,
       ...(settings.metric ? { metric: { cfg: o.cfg.metric, seed: o.seed } } : {}),
       probs: settings.weighting.needs.probs ?? false,
-      emaImpl: o.emaImpl ?? 'graph',
       ...(o.runner ? { runner: o.runner } : {}),
     });
+    return new TeacherCore(side, { cfg: o.cfg, seed: o.seed, numClasses: o.numClasses, metric: settings.metric });
+  }
+
+  static async create(o: StvmAlgorithmOptions): Promise<StvmAlgorithm> {
+    const settings = loopSettings(o.cfg, o.weighting);
+    const [cw, ch] = o.crop;
+    const teacher = o.teacher ? await o.teacher(settings) : await StvmAlgorithm.localTeacher(o, settings);
     try {
       const student = await StudentSide.start({
         net: o.net, batch: o.batch, crop: [ch, cw], cfg: o.cfg.student, loss: { normaliser: o.cfg.student.lossNorm, groups: o.cfg.mocm.unmixedLoss ? 2 : 1 },
@@ -120,13 +137,36 @@ export class StvmAlgorithm {
     }
   }
 
+  /** The local teacher's runner side (tests and diagnostics; an error for a remote teacher). */
+  get teacherSide(): TeacherSide {
+    if (this.teacher instanceof TeacherCore) return this.teacher.side;
+    throw new Error('the teacher of this run is remote: no local teacher runner');
+  }
+
   /** The student's learning rate at iteration t (0 during the warm-up). */
   lrAt(t: number): number {
     return t < this.settings.warmup ? 0 : this.schedule(t - this.settings.warmup);
   }
 
+  /** Student steps taken before iteration t. */
+  private studentSteps(t: number): number {
+    return Math.max(0, t - this.settings.warmup);
+  }
+
+  /**
+   * The teacher version that label(t) needs: every published EMA version up to the student
+   * steps taken before t (sync), less the allowed staleness (pipelined).
+   */
+  minVersion(t: number): number {
+    if (this.settings.teacher !== 'ema') return 0;
+    const k = this.studentSteps(t);
+    const every = this.o.cfg.ema.every;
+    const published = k - (k % every);
+    return Math.max(0, published - (this.o.maxStaleness ?? 0));
+  }
+
   async step(t: number): Promise<Record<string, number>> {
-    const { cfg, numClasses: C } = this.o;
+    const { cfg } = this.o;
     const s = this.settings;
     const rng = new Rng(['stvm', this.o.seed, t]);
     const m: Record<string, number> = {};
@@ -136,29 +176,15 @@ export class StvmAlgorithm {
     const [N, , H, W] = batch.images.shape as [number, number, number, number];
 
     t0 = now();
-    const tout = await this.teacher.forward(batch.images);
+    const tout = await this.teacher.label({ t, images: batch.images, probs: s.weighting.needs.probs ?? false, minVersion: this.minVersion(t) });
     m['ms_teacher'] = now() - t0;
-
-    let rel: Float32Array | undefined;
-    if (s.metric) {
-      t0 = now();
-      const [h, w] = this.teacher.featureSize;
-      const tg = metricTargets(tout.labelsFeat, C, cfg.metric.maxLocations, rng.fork('metric'));
-      const ms = await this.teacher.metricStep(tout.features, tg.onehot, tg.valid, t);
-      const relFeat = reliability(ms.sim, tout.labelsFeat, C, cfg.reliability.variant, cfg.reliability.beta);
-      rel = upsampleBilinear(relFeat, N, h, w, H, W);
-      m['metric_loss'] = ms.loss;
-      if (!ms.finite) m['nonfinite_skipped'] = 1;
-      m['mean_reliability'] = maskedMean(relFeat, tout.labelsFeat);
-      m['metric_locations'] = tg.used;
-      m['ms_metric'] = now() - t0;
-    }
+    Object.assign(m, tout.metrics);
     if (t < s.warmup) return { ...m, loss: m['metric_loss'] ?? NaN, warmup: 1 };
 
     t0 = now();
     const view: TeacherView = {
-      n: N, height: H, width: W, numClasses: C, labels: tout.labels, confidence: tout.confidence,
-      ...(tout.probs ? { probs: tout.probs } : {}), ...(rel ? { reliability: rel } : {}),
+      n: N, height: H, width: W, numClasses: this.o.numClasses, labels: tout.labels, confidence: tout.confidence,
+      ...(tout.probs ? { probs: tout.probs } : {}), ...(tout.reliability ? { reliability: tout.reliability } : {}),
     };
     const mix = mixBatch(batch.raw, view, s.mixing, rng.fork('mix'));
     const weights = s.weightFn(mix.view);
@@ -192,39 +218,33 @@ export class StvmAlgorithm {
 
     if (s.teacher === 'ema' && (k + 1) % cfg.ema.every === 0) {
       t0 = now();
-      const alpha = emaDecaySpan(k, cfg.ema.every, cfg.ema.maxDecay);
-      await this.teacher.ema(await this.student.weights(), alpha);
-      this.teacherVersion = k + 1;
+      if (this.teacher instanceof TeacherCore) m['ema_alpha'] = this.teacher.alphaFor(k + 1);
+      await this.teacher.update(k + 1, () => this.student.weights(), (this.o.maxStaleness ?? 0) === 0);
       this.emaUpdates++;
-      m['ema_alpha'] = alpha;
       m['ms_ema'] = now() - t0;
     }
-    m['teacher_version'] = this.teacherVersion;
-    m['staleness'] = k + 1 - this.teacherVersion;
+    m['teacher_version'] = this.teacher.version;
+    m['staleness'] = k + 1 - this.teacher.version;
     return { ...m, loss: r.loss };
   }
 
   async saveState(): Promise<{ tensors: Map<string, TensorData>; json: JsonValue }> {
     const tensors = new Map<string, TensorData>();
-    for (const [k, v] of await this.teacher.runner.getState()) tensors.set(`teacher/${k}`, v);
-    for (const [k, v] of await this.student.runner.getState()) tensors.set(`student/${k}`, v);
-    const json: SavedJson = { teacherVersion: this.teacherVersion, emaUpdates: this.emaUpdates };
+    for (const [k, v] of await this.teacher.getState()) tensors.set(`teacher/${k}`, v);
+    for (const [k, v] of await this.student.getState()) tensors.set(`student/${k}`, v);
+    const json: SavedJson = { teacherVersion: this.teacher.version, emaUpdates: this.emaUpdates };
     return { tensors, json: json as unknown as JsonValue };
   }
 
   async loadState(st: { tensors: Map<string, TensorData>; json: JsonValue }): Promise<void> {
-    const split = async (prefix: string, side: { runner: { stateInfo(): Promise<Map<string, unknown>>; setState(t: Map<string, TensorData>): Promise<void> } }) => {
-      const part = new Map<string, TensorData>();
-      for (const [k, v] of st.tensors) if (k.startsWith(prefix)) part.set(k.slice(prefix.length), v);
-      const held = await side.runner.stateInfo();
-      const missing = [...held.keys()].filter((k) => !part.has(k));
-      if (missing.length > 0) throw new Error(`loadState: the saved state lacks ${prefix}${missing[0]} (${missing.length} tensor(s) missing)`);
-      await side.runner.setState(part);
+    const part = (prefix: string) => {
+      const out = new Map<string, TensorData>();
+      for (const [k, v] of st.tensors) if (k.startsWith(prefix)) out.set(k.slice(prefix.length), v);
+      return out;
     };
-    await split('teacher/', this.teacher);
-    await split('student/', this.student);
     const j = st.json as unknown as SavedJson;
-    this.teacherVersion = j.teacherVersion;
+    await this.teacher.setState(part('teacher/'), j.teacherVersion);
+    await this.student.setState(part('student/'));
     this.emaUpdates = j.emaUpdates;
   }
 
@@ -257,3 +277,6 @@ export class StvmAlgorithm {
     await Promise.allSettled([this.teacher.close(), this.student.close()]);
   }
 }
+
+/** The student's port is its local side; exported for symmetry with the teacher's. */
+export type { StudentPort };

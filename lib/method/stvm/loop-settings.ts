@@ -9,9 +9,9 @@
  * naming the fields.
  */
 import { ConfigError } from '../../config/schema.js';
-import type { StvmConfig } from '../stvm-config.js';
+import type { StvmConfig } from './config.js';
 import type { MixingMode } from './mixing.js';
-import { makeWeighting, type WeightFn, type Weighting } from './weightings.js';
+import { makeWeighting, type WeightFn, type Weighting } from '../weighting/index.js';
 
 export interface LoopSettings {
   readonly weighting: Weighting;

@@ -5,14 +5,14 @@
  *   classmix-random:  chosen = ⌈n/2⌉ classes of ŷ_A drawn uniformly (ClassMix)
  *   M = 1[ŷ_A ∈ chosen];  x̃ = M·x_A + (1−M)·x_B
  * and every per-pixel map of the teacher view (ŷ, q, r, softmax probabilities) is mixed with the
- * same M (lib/data/transforms/classmix.ts mixWithMask). 'none' returns the batch unchanged.
+ * same M (lib/data/transforms/mix.ts mixWithMask). 'none' returns the batch unchanged.
  * Randomness: image i draws from rng.fork('mix', i).
  */
 import type { Rng } from '../../data/rng.js';
-import { mixWithMask } from '../../data/transforms/classmix.js';
+import { mixWithMask } from '../../data/transforms/mix.js';
 import type { ImageU8 } from '../../data/transforms/types.js';
-import { chooseClasses, maskOfClasses } from '../mocm.js';
-import type { TeacherView } from './weighting.js';
+import { chooseClasses, maskOfClasses } from './mocm.js';
+import type { TeacherView } from '../weighting/registry.js';
 
 export type MixingMode = 'none' | 'classmix-random' | 'mocm';
 

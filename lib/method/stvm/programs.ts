@@ -30,8 +30,8 @@ import { softmaxCrossEntropy } from '../../engine/losses/cross-entropy.js';
 import { buildMetricHead, metricHeadSpec, type SegModel } from '../../engine/models/index.js';
 import { normalArray } from '../../engine/models/layers.js';
 import { Rng } from '../../data/rng.js';
-import { proxyAnchorLoss } from '../proxy-anchor.js';
-import type { StvmConfig } from '../stvm-config.js';
+import { proxyAnchorLoss } from './proxy-anchor.js';
+import type { StvmConfig } from './config.js';
 import { buildNet, type NetSource } from './net.js';
 
 export const PROXIES = 'metric.proxies';

@@ -5,11 +5,12 @@
  */
 import type { TrainStepRunner } from '../../engine/runtime/index.js';
 import { tensor, type TensorData } from '../../engine/ir/tensor.js';
-import type { StvmConfig } from '../stvm-config.js';
+import type { StvmConfig } from './config.js';
 import type { NetSource } from './net.js';
 import { studentStepProgram, type NetParams, type StudentStepOptions } from './programs.js';
 import { startRunner, type SideRunnerOptions } from './runner-options.js';
-import { predictWith } from './teacher-side.js';
+import type { StudentPort } from './ports.js';
+import { predictWith } from './predict.js';
 
 export interface StudentSideOptions {
   readonly net: NetSource;
@@ -20,7 +21,7 @@ export interface StudentSideOptions {
   readonly runner?: SideRunnerOptions;
 }
 
-export class StudentSide {
+export class StudentSide implements StudentPort {
   private readonly predictKeys = new Set<string>();
 
   private constructor(readonly runner: TrainStepRunner, private readonly opts: StudentSideOptions, readonly params: NetParams) {}
@@ -54,6 +55,22 @@ export class StudentSide {
       weights: tensor('float32', [n, h, w], weights),
     }, { lr, step });
     return { loss: r.loss, finite: r.finite };
+  }
+
+  get provider(): string {
+    return this.runner.provider;
+  }
+
+  /** Every state tensor (θ_s and the SGD state 'optim/…'). */
+  getState(): Promise<Map<string, TensorData>> {
+    return this.runner.getState();
+  }
+
+  async setState(tensors: Map<string, TensorData>): Promise<void> {
+    const held = await this.runner.stateInfo();
+    const missing = [...held.keys()].filter((k) => !tensors.has(k));
+    if (missing.length > 0) throw new Error(`student state: '${missing[0]}' is missing (${missing.length} tensor(s))`);
+    await this.runner.setState(tensors);
   }
 
   /** The student weights θ_s (copies). */

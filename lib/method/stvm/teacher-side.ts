@@ -2,15 +2,17 @@
  * The teacher side of self-training (what the teacher service will run): one TrainStepRunner
  * holding the teacher weights θ_t (same names as the student's), the metric head m, the proxies
  * and their AdamW state ('metric-optim/…'). Operations: the teacher forward, the metric step,
- * the EMA update, and label prediction with θ_t. See programs.ts for the graphs.
+ * the EMA update (a program on the runner: θ_t ← α·θ_t + (1−α)·θ_s, ema.ts), and label
+ * prediction with θ_t. See programs.ts for the graphs. teacher-core.ts builds the teacher's
+ * answer for an iteration from these operations.
  */
 import type { TrainStepRunner } from '../../engine/runtime/index.js';
 import { tensor, type TensorData } from '../../engine/ir/tensor.js';
-import { emaUpdate } from '../ema.js';
-import type { StvmConfig } from '../stvm-config.js';
+import type { StvmConfig } from './config.js';
 import type { NetSource } from './net.js';
-import { emaProgram, metricStepProgram, predictProgram, teacherEvalProgram, type NetParams } from './programs.js';
-import { predictKey, startRunner, type SideRunnerOptions } from './runner-options.js';
+import { emaProgram, metricStepProgram, teacherEvalProgram, type NetParams } from './programs.js';
+import { predictWith } from './predict.js';
+import { startRunner, type SideRunnerOptions } from './runner-options.js';
 
 export interface TeacherOutputs {
   /** ŷ at feature resolution [N,h,w]. */
@@ -35,8 +37,6 @@ export interface TeacherSideOptions {
   readonly metric?: { readonly cfg: StvmConfig['metric']; readonly seed: number };
   /** Also output the softmax probabilities. */
   readonly probs?: boolean;
-  /** EMA implementation: a program on the runner ('graph') or TypeScript arithmetic ('ts'). */
-  readonly emaImpl?: 'graph' | 'ts';
   readonly runner?: SideRunnerOptions;
 }
 
@@ -60,7 +60,7 @@ export class TeacherSide {
         const prog = metricStepProgram({ n: opts.batch, featureChannels: te.params.featureChannels, featureSize: te.params.featureSize, numClasses: opts.numClasses }, opts.metric.cfg, opts.metric.seed);
         await runner.addProgram('metric', prog, { initState: true });
       }
-      if ((opts.emaImpl ?? 'graph') === 'graph') await runner.addProgram('ema', emaProgram(te.params));
+      await runner.addProgram('ema', emaProgram(te.params));
       return new TeacherSide(runner, opts, te.params);
     } catch (e) {
       await runner.close();
@@ -99,15 +99,9 @@ export class TeacherSide {
 
   /** θ_t ← α·θ_t + (1−α)·θ_s for every parameter. `student` holds θ_s by parameter name. */
   async ema(student: ReadonlyMap<string, TensorData>, alpha: number): Promise<void> {
-    if ((this.opts.emaImpl ?? 'graph') === 'graph') {
-      const feeds: Record<string, TensorData> = { alpha: tensor('float32', [], [alpha]) };
-      for (const p of this.params.all) feeds[`student/${p}`] = need(student, p);
-      await this.runner.run('ema', feeds);
-      return;
-    }
-    const teacher = await this.runner.getState(this.params.all);
-    for (const p of this.params.all) emaUpdate(teacher.get(p)!.data as Float32Array, need(student, p).data as Float32Array, alpha);
-    await this.runner.setState(teacher);
+    const feeds: Record<string, TensorData> = { alpha: tensor('float32', [], [alpha]) };
+    for (const p of this.params.all) feeds[`student/${p}`] = need(student, p);
+    await this.runner.run('ema', feeds);
   }
 
   /** Label predictions of the teacher for a normalised batch [n,3,h,w] (uint8 [n,h,w]). */
@@ -129,16 +123,4 @@ function need(m: ReadonlyMap<string, TensorData>, p: string): TensorData {
   const t = m.get(p);
   if (t === undefined) throw new Error(`EMA: the student weights lack '${p}'`);
   return t;
-}
-
-/** Runs (compiling on first use) the predict program for the batch's shape on a runner. */
-export async function predictWith(runner: TrainStepRunner, known: Set<string>, net: NetSource, images: TensorData): Promise<Uint8Array> {
-  const [n, , h, w] = images.shape as [number, number, number, number];
-  const key = predictKey(images.shape);
-  if (!known.has(key)) {
-    await runner.addProgram(key, predictProgram(net, n, h, w));
-    known.add(key);
-  }
-  const o = await runner.run(key, { image: images }, { transfer: false });
-  return o['pred']!.data as Uint8Array;
 }

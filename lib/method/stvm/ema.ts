@@ -18,7 +18,11 @@ export function emaDecaySpan(t: number, k: number, maxDecay: number): number {
   return a;
 }
 
-/** In place: teacher ← α·teacher + (1−α)·student. Shapes must match. */
+/**
+ * In place: teacher ← α·teacher + (1−α)·student. Shapes must match. The equation in TypeScript:
+ * runs apply it as a program on the teacher's runner (programs.ts emaProgram), and the tests
+ * check that program against this function.
+ */
 export function emaUpdate(teacher: Float32Array, student: Float32Array, alpha: number): void {
   if (teacher.length !== student.length) throw new Error(`emaUpdate: ${teacher.length} teacher values vs ${student.length} student values`);
   const b = 1 - alpha;

@@ -7,7 +7,7 @@
  * Shapes: labels ŷ [N·H·W] uint8, confidence q [N·H·W] float32 → w [N·H·W] float32 ∈ {0, 1}.
  * The inequality is strict (q_i = τ is dropped).
  */
-import type { TeacherView, Weighting } from '../stvm/weighting.js';
+import type { TeacherView, Weighting } from './registry.js';
 
 /** w_i = 1[q_i > τ] (0 where ŷ_i = 255). Pure; does not modify its inputs. */
 export function thresholdWeights(labels: Uint8Array, confidence: Float32Array, tau: number): Float32Array {

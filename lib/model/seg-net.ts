@@ -26,7 +26,7 @@ import { softmaxCrossEntropy } from '../engine/losses/cross-entropy.js';
 import { createDeepLab, type DeepLabSpec, type SegModel } from '../engine/models/index.js';
 import { saveInferenceModel } from '../engine/onnx/export.js';
 import type { OptimizerConfig } from '../engine/optim/index.js';
-import { writeFileAtomic } from '../engine/runtime/atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import type { TrainStepRunner } from '../engine/runtime/train-step-runner.js';
 import type { ModelMeta } from './model-file.js';
 import { sidecarPath } from './model-file.js';

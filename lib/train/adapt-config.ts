@@ -8,12 +8,12 @@
  * (source: synthstreet | dataset; kind/root/split/sequences/city; style/synthSeed/count/size).
  *
  * `weighting.params` (the parameters of a registered weighting, e.g. a threshold) is free-form
- * here and validated by that weighting's own schema (lib/method/stvm/weighting.ts).
+ * here and validated by that weighting's own schema (lib/method/weighting/registry.ts).
  */
 import { ConfigError, validate, type Resolved, type Schema } from '../config/schema.js';
 import { resolveSpec, type DatasetSpec } from '../data/datasets/spec.js';
-import { STVM_SCHEMA } from './stvm-config.js';
-import { loopSettings } from './stvm/loop-settings.js';
+import { STVM_SCHEMA } from '../method/stvm/config.js';
+import { loopSettings } from '../method/stvm/loop-settings.js';
 
 const dataFields = (d: { source: 'synthstreet' | 'dataset'; style: string; synthSeed: number; count: number; split: string; sequences: string }) => ({
   source: { type: 'enum', values: ['synthstreet', 'dataset'], default: d.source, doc: 'synthstreet: frames rendered on the fly; dataset: a dataset on disk' },
@@ -77,7 +77,6 @@ export const ADAPT_SCHEMA = {
       provider: { type: 'enum', values: ['cpu', 'webgpu', 'cuda'], default: 'cpu', doc: 'onnxruntime execution provider' },
       fallback: { type: 'enum', values: ['error', 'cpu'], default: 'error', doc: 'when the provider cannot start: error, or an explicit logged fallback to cpu' },
       threads: { type: 'int', default: 2, min: 0, doc: 'onnxruntime intra-op threads per runner (0 = onnxruntime decides)' },
-      emaImpl: { type: 'enum', values: ['graph', 'ts'], default: 'graph', doc: 'EMA as a program on the teacher runner or in TypeScript' },
       nonFinite: { type: 'enum', values: ['stop', 'skip'], default: 'stop', doc: 'what a non-finite step does' },
       checkpointEvery: { type: 'int', default: 0, min: 0, doc: 'checkpoint every N iterations (0: only at the end)' },
       keepCheckpoints: { type: 'int', default: 2, min: 1, doc: 'checkpoint files kept' },

@@ -10,7 +10,7 @@ import type { TensorData } from '../engine/ir/tensor.js';
 import { decodeModel } from '../engine/onnx/decode.js';
 import { fromOrt, toOrt } from '../engine/runtime/ort-tensor.js';
 import { TrainStepRunner } from '../engine/runtime/train-step-runner.js';
-import type { BatchPredictor } from './algorithm.js';
+import type { BatchPredictor } from './predictor.js';
 import { IMAGENET_NORMALIZATION, loadSegModel, ModelFileError, readSidecar, type ModelMeta, type Normalization, type SegModelFile } from './model-file.js';
 import { argmaxLabels, SegPredictor } from './seg-net.js';
 

@@ -4,7 +4,7 @@
  * (see shared/design/stvm-method.md, "Reconstructed defaults") so a user holding the PDF can
  * set them without touching code.
  */
-import { validate, type Resolved, type Schema } from '../config/schema.js';
+import { validate, type Resolved, type Schema } from '../../config/schema.js';
 
 export const STVM_SCHEMA = {
   metric: {

@@ -10,7 +10,7 @@
  * (all-zero rows for locations without a label), valid [M, 1] float in {0, 1} (subsampling).
  * Returns the scalar loss and the similarity matrix S [M, C] (reused for the reliability).
  */
-import type { GraphBuilder } from '../engine/ir/builder.js';
+import type { GraphBuilder } from '../../engine/ir/builder.js';
 
 export interface ProxyAnchorNames { loss: string; sim: string }
 

@@ -19,7 +19,7 @@
  *
  * Shapes: labels ŷ [N·H·W] uint8, confidence q [N·H·W] float32, C classes → w [N·H·W] ∈ {0, 1}.
  */
-import type { TeacherView, Weighting } from '../stvm/weighting.js';
+import type { TeacherView, Weighting } from './registry.js';
 
 /** Per-class thresholds τ_c (NaN for classes absent from the batch). */
 export function cbstThresholds(labels: Uint8Array, confidence: Float32Array, numClasses: number, portion: number, maxThreshold = 1): Float64Array {

@@ -2,7 +2,7 @@
  * For the training/evaluation commands: errors caused by the user's input (config, model file,
  * a model that does not fit the data) are printed as one clear line, without a stack trace.
  */
-import { runMain, UsageError } from '../cli/args.js';
+import { runMain, UsageError } from './args.js';
 
 const INPUT_ERRORS = new Set(['ModelFitError', 'ModelFileError', 'CheckpointError', 'ModelSpecError', 'ImageFileError', 'OnnxDecodeError', 'ImportError']);
 

@@ -12,7 +12,7 @@
  * Shapes: labels ŷ [N·H·W] uint8, confidence q [N·H·W] float32 (row-major [N,H,W]) →
  * w [N·H·W] float32 ∈ [0, 1], constant over the valid pixels of an image (or the batch).
  */
-import type { TeacherView, Weighting } from '../stvm/weighting.js';
+import type { TeacherView, Weighting } from './registry.js';
 
 export function dacsWeights(labels: Uint8Array, confidence: Float32Array, n: number, tau: number, scope: 'image' | 'batch' = 'image'): Float32Array {
   if (labels.length !== confidence.length) throw new Error(`dacsWeights: ${labels.length} labels but ${confidence.length} confidences`);
