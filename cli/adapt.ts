@@ -14,18 +14,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseFlags, runMain, UsageError, type CommandSpec } from '../lib/cli/args.js';
-import { resultToJson } from '../lib/eval/results.js';
 import { validateAdaptConfig, type AdaptConfig } from '../lib/train/adapt-config.js';
-import { StvmAlgorithm, TargetBatches } from '../lib/method/stvm/index.js';
-import { weightingNames } from '../lib/method/weighting/index.js';
-import { openRunDir } from '../lib/run/run-dir.js';
-import { writeFileAtomic } from '../lib/util/atomic-write.js';
-import { evalDataset, evalOptions, targetAugment, targetImages } from '../lib/train/adapt-data.js';
-import { configHash } from '../lib/train/config-hash.js';
-import { evaluatePredictor, type EvaluateOptions } from '../lib/train/evaluate.js';
-import { runLoop, type EvalSet } from '../lib/train/loop.js';
-import { loadSegModel, saveSegModel, type ModelMeta } from '../lib/model/model-file.js';
-import { exportSegOnnx } from '../lib/model/seg-net.js';
+import { adaptRun } from '../lib/train/adapt-run.js';
 
 const COMMAND: CommandSpec = {
   name: 'node dist/cli/adapt.js',
@@ -73,61 +63,13 @@ async function main(): Promise<void> {
   if (typeof flags['out'] !== 'string') throw new UsageError('--out is required (see --help)');
   const cfg = readConfig(flags['config'], { source: flags['source'], iterations: flags['iterations'], threads: flags['threads'] });
   if (cfg.source === '') throw new UsageError('no source model: pass --source <model.ckpt> or set "source" in the config');
-  const out = flags['out'];
-  const resume = flags['resume'] === true;
   const quiet = flags['quiet'] === true;
 
-  const model = await loadSegModel(cfg.source);
-  const meta = model.meta;
-  const { weightingParams, ...resolved } = cfg;
-  const record = { ...resolved, weighting: { ...resolved.weighting, params: weightingParams }, sourceModel: { file: cfg.source, spec: meta.spec, protocol: meta.protocol } };
-  const run = openRunDir(out, record, { resume, console: quiet ? 'warn' : 'info' });
-  const hash = configHash(record);
-  run.logger.info('adapt', { config: flags['config'], source: cfg.source, out, weighting: cfg.weighting.name || cfg.stvm.weighting, registered: weightingNames().join(',') });
-
-  const batches = new TargetBatches(await targetImages(cfg.target, meta.protocol), { batch: cfg.batch, seed: cfg.seed, augment: targetAugment(cfg), normalize: meta.normalize });
-  const adaptedMeta = (which: string): ModelMeta => ({ ...meta, source: { adaptedFrom: path.resolve(cfg.source), method: cfg.name, network: which, config: hash, iterations: cfg.iterations } });
-  const alg = await StvmAlgorithm.create({
-    name: cfg.name, cfg: cfg.stvm, seed: cfg.seed, iterations: cfg.iterations, batch: cfg.batch, crop: [cfg.augment.cropWidth, cfg.augment.cropHeight],
-    net: { spec: meta.spec, weights: model.tensors }, numClasses: meta.spec.numClasses, normalize: meta.normalize, batches,
-    weighting: { name: cfg.weighting.name, params: weightingParams },
-    runner: { provider: cfg.runtime.provider, fallback: cfg.runtime.fallback, threads: cfg.runtime.threads, nonFinite: cfg.runtime.nonFinite, log: (m) => run.logger.warn(m) },
-    exporter: (file, tensors) => exportSegOnnx(file, tensors, adaptedMeta('teacher')),
+  await adaptRun({
+    cfg, out: flags['out'], resume: flags['resume'] === true, console: quiet ? 'warn' : 'info',
+    ...(quiet ? { progress: false } : flags['progress'] ? { progress: true } : {}),
+    command: process.argv.slice(1).map((a) => path.relative(process.cwd(), a) || a).join(' '),
   });
-  try {
-    run.logger.info('self-training loop', { provider: alg.teacher.provider, weighting: alg.settings.weighting.name, mixing: alg.settings.mixing, metric: alg.settings.metric, teacher: alg.settings.teacher, warmup: alg.settings.warmup });
-    let evalSet: EvalSet | undefined;
-    let evalOpts: EvaluateOptions | undefined;
-    if (cfg.eval.enabled) {
-      const ds = await evalDataset(cfg.eval, meta.protocol);
-      evalOpts = evalOptions(cfg, meta);
-      evalSet = { name: ds.id, dataset: ds, options: evalOpts };
-    }
-    const res = await runLoop(alg, {
-      iterations: cfg.iterations, run, checkpointEvery: cfg.runtime.checkpointEvery, resume, configHash: hash,
-      keepCheckpoints: cfg.runtime.keepCheckpoints, logEvery: cfg.runtime.logEvery,
-      ...(evalSet ? { evalSet, evalEvery: cfg.eval.every > 0 ? cfg.eval.every : cfg.iterations } : {}),
-      ...(quiet ? { progress: false } : flags['progress'] ? { progress: true } : {}),
-    });
-    await saveSegModel(path.join(out, 'teacher.model.ckpt'), { meta: adaptedMeta('teacher'), tensors: await alg.networkTensors('teacher') });
-    await saveSegModel(path.join(out, 'student.model.ckpt'), { meta: adaptedMeta('student'), tensors: await alg.networkTensors('student') });
-    await alg.exportModel(path.join(out, 'model.onnx'));
-    const results: Record<string, unknown> = {
-      method: cfg.name, iterations: res.iterations, wall_s: +res.wallS.toFixed(1), skipped: res.skipped, checkpoint: res.checkpoint,
-      note: 'diagnostic evaluation of the LAST model; never used to choose a checkpoint',
-      command: process.argv.slice(1).map((a) => path.relative(process.cwd(), a) || a).join(' '),
-    };
-    if (evalSet && evalOpts) {
-      // (a resumed run that had already finished evaluates the teacher here)
-      const teacherEval = res.lastEval ?? (await evaluatePredictor((x) => alg.predict(x), evalSet.dataset, evalOpts)).result;
-      results['teacher'] = resultToJson(teacherEval);
-      if (cfg.eval.student) results['student'] = resultToJson((await evaluatePredictor((x) => alg.predictStudent(x), evalSet.dataset, evalOpts)).result);
-      run.logger.info('final diagnostic evaluation', { split: evalSet.name, teacher_miou: teacherEval.mIoU, ...(results['student'] ? { student_miou: (results['student'] as { mIoU: number }).mIoU } : {}) });
-    }
-    await writeFileAtomic(path.join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  } finally {
-    await alg.close();
-  }
 }
 
 runMain(main);

@@ -66,6 +66,15 @@ export interface LoopOptions {
    * run over several sessions; `resume` continues it. Default: `iterations`.
    */
   readonly until?: number;
+  /** Called after every iteration with its metrics (progress events of the services). */
+  readonly onStep?: (t: number, metrics: StepMetrics, wallS: number) => void;
+  /** Called after every diagnostic evaluation. */
+  readonly onEval?: (t: number, result: EvaluationResult) => void;
+  /**
+   * Stop early: checked after every iteration; when aborted, a checkpoint is written at the
+   * iterations done and the loop returns (result `stopped: true`); `resume` continues it.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface LoopResult {
@@ -83,6 +92,8 @@ export interface LoopResult {
   readonly lastEval?: EvaluationResult;
   /** Path of the final checkpoint. */
   readonly checkpoint: string;
+  /** True when `signal` stopped the loop before `iterations`. */
+  readonly stopped: boolean;
 }
 
 interface Latest { step: number; file: string }
@@ -150,9 +161,16 @@ export async function runLoop(alg: Algorithm, opts: LoopOptions): Promise<LoopRe
 
   let last: StepMetrics | undefined;
   let lastEval: EvaluationResult | undefined;
+  let stoppedAt: number | undefined;
   try {
     const end = Math.min(iterations, opts.until ?? iterations);
     for (let t = start; t < end; t++) {
+      if (opts.signal?.aborted) {
+        stoppedAt = t;
+        if (t > start) await saveAt(t);
+        run.logger.info('stopped on request', { step: t });
+        break;
+      }
       let m: StepMetrics;
       try {
         m = await alg.step(t);
@@ -170,6 +188,7 @@ export async function runLoop(alg: Algorithm, opts: LoopOptions): Promise<LoopRe
       }
       last = m;
       run.metric({ step: t, ...m, wall_s: +wall().toFixed(3) });
+      opts.onStep?.(t, m, wall());
       bar?.update(t + 1, { loss: typeof m['loss'] === 'number' ? m['loss'].toFixed(4) : '-' });
       if (opts.logEvery && (t + 1) % opts.logEvery === 0) run.logger.info(`iteration ${t + 1}/${iterations}`, m);
       const done = t + 1;
@@ -177,6 +196,7 @@ export async function runLoop(alg: Algorithm, opts: LoopOptions): Promise<LoopRe
       if (opts.evalSet && evalEvery > 0 && (done % evalEvery === 0 || done === end)) {
         const ev = await evaluatePredictor((x) => alg.predict(x), opts.evalSet.dataset, opts.evalSet.options);
         lastEval = ev.result;
+        opts.onEval?.(t, ev.result);
         run.metric({ step: t, kind: 'eval', split: opts.evalSet.name, diag_miou: ev.result.mIoU, diag_pixel_acc: ev.result.pixelAccuracy, wall_s: +wall().toFixed(3) });
         run.logger.info(`diagnostic evaluation on ${opts.evalSet.name} (not used for model selection)`, { step: t, miou: ev.result.mIoU });
       }
@@ -185,5 +205,6 @@ export async function runLoop(alg: Algorithm, opts: LoopOptions): Promise<LoopRe
     bar?.stop();
   }
   if (start >= iterations && lastCkpt === '' && iterations === 0) await saveAt(0);
-  return { startStep: start, iterations: Math.max(start, Math.min(iterations, opts.until ?? iterations)), ...(last ? { last } : {}), skipped, wallS: wall(), ...(lastEval ? { lastEval } : {}), checkpoint: lastCkpt };
+  const done = stoppedAt ?? Math.max(start, Math.min(iterations, opts.until ?? iterations));
+  return { startStep: start, iterations: done, ...(last ? { last } : {}), skipped, wallS: wall(), ...(lastEval ? { lastEval } : {}), checkpoint: lastCkpt, stopped: stoppedAt !== undefined };
 }

@@ -1,0 +1,117 @@
+/**
+ * One adaptation run, from a validated config to an adapted model: the code behind
+ * `cli/adapt.ts` (single process) and the student service (teacher over gRPC), so both run
+ * exactly the same loop. Writes into `out`: config.json (resolved), version.json,
+ * metrics.jsonl, log.jsonl, checkpoints/ (exact resume), and at the end teacher.model.ckpt and
+ * student.model.ckpt (model files), model.onnx + model.onnx.json (the teacher, the evaluated
+ * model) and results.json (diagnostic mIoU of teacher and student on the configured labelled
+ * split; never used to pick a checkpoint).
+ */
+import path from 'node:path';
+import { resultToJson, type EvaluationResult } from '../eval/results.js';
+import { StvmAlgorithm, TargetBatches, type LoopSettings, type TeacherPort } from '../method/stvm/index.js';
+import { weightingNames } from '../method/weighting/index.js';
+import { loadSegModel, saveSegModel, type ModelMeta, type SegModelFile } from '../model/model-file.js';
+import { exportSegOnnx } from '../model/seg-net.js';
+import type { Level } from '../run/logger.js';
+import { openRunDir, type RunDir } from '../run/run-dir.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import type { AdaptConfig } from './adapt-config.js';
+import { evalDataset, evalOptions, targetAugment, targetImages } from './adapt-data.js';
+import { configHash } from './config-hash.js';
+import { evaluatePredictor, type EvaluateOptions } from './evaluate.js';
+import { runLoop, type EvalSet, type LoopResult } from './loop.js';
+import type { StepMetrics } from '../method/algorithm.js';
+
+export interface AdaptRunOptions {
+  readonly cfg: AdaptConfig;
+  /** The run directory. */
+  readonly out: string;
+  readonly resume: boolean;
+  /** Console level of the run's logger ('none' in services, which log their own way). */
+  readonly console?: Level | 'none';
+  readonly progress?: boolean;
+  /** The teacher (default: local, in this process). The student service passes its gRPC client. */
+  readonly teacher?: (settings: LoopSettings, ctx: { model: SegModelFile; configHash: string; run: RunDir }) => Promise<TeacherPort>;
+  /** 0: sync (bit-identical to one process); s > 0: pipelined with staleness ≤ s. */
+  readonly maxStaleness?: number;
+  readonly onStep?: (t: number, metrics: StepMetrics, wallS: number) => void;
+  readonly onEval?: (t: number, result: EvaluationResult) => void;
+  /** Stop after the current iteration with a checkpoint. */
+  readonly signal?: AbortSignal;
+  /** The command line recorded in results.json. */
+  readonly command?: string;
+}
+
+export interface AdaptRunResult {
+  readonly loop: LoopResult;
+  readonly configHash: string;
+  /** results.json's content (absent when the run was stopped before its end). */
+  readonly results?: Record<string, unknown>;
+}
+
+/** The resolved record of a run (config.json) and its hash. */
+export function adaptRecord(cfg: AdaptConfig, meta: ModelMeta): { record: Record<string, unknown>; hash: string } {
+  const { weightingParams, ...resolved } = cfg;
+  const record = { ...resolved, weighting: { ...resolved.weighting, params: weightingParams }, sourceModel: { file: cfg.source, spec: meta.spec, protocol: meta.protocol } };
+  return { record, hash: configHash(record) };
+}
+
+export async function adaptRun(o: AdaptRunOptions): Promise<AdaptRunResult> {
+  const { cfg, out } = o;
+  const model = await loadSegModel(cfg.source);
+  const meta = model.meta;
+  const { record, hash } = adaptRecord(cfg, meta);
+  const run = openRunDir(out, record, { resume: o.resume, console: o.console ?? 'info' });
+  run.logger.info('adapt', { source: cfg.source, out, weighting: cfg.weighting.name || cfg.stvm.weighting, registered: weightingNames().join(','), teacher: o.teacher ? 'remote' : 'local', max_staleness: o.maxStaleness ?? 0 });
+
+  const batches = new TargetBatches(await targetImages(cfg.target, meta.protocol), { batch: cfg.batch, seed: cfg.seed, augment: targetAugment(cfg), normalize: meta.normalize });
+  const adaptedMeta = (which: string): ModelMeta => ({ ...meta, source: { adaptedFrom: path.resolve(cfg.source), method: cfg.name, network: which, config: hash, iterations: cfg.iterations } });
+  const alg = await StvmAlgorithm.create({
+    name: cfg.name, cfg: cfg.stvm, seed: cfg.seed, iterations: cfg.iterations, batch: cfg.batch, crop: [cfg.augment.cropWidth, cfg.augment.cropHeight],
+    net: { spec: meta.spec, weights: model.tensors }, numClasses: meta.spec.numClasses, normalize: meta.normalize, batches,
+    weighting: { name: cfg.weighting.name, params: cfg.weightingParams },
+    runner: { provider: cfg.runtime.provider, fallback: cfg.runtime.fallback, threads: cfg.runtime.threads, nonFinite: cfg.runtime.nonFinite, log: (m) => run.logger.warn(m) },
+    ...(o.teacher ? { teacher: (settings: LoopSettings) => o.teacher!(settings, { model, configHash: hash, run }) } : {}),
+    ...(o.maxStaleness ? { maxStaleness: o.maxStaleness } : {}),
+    exporter: (file, tensors) => exportSegOnnx(file, tensors, adaptedMeta('teacher')),
+  });
+  try {
+    run.logger.info('self-training loop', { teacher_provider: alg.teacher.provider, student_provider: alg.student.provider, weighting: alg.settings.weighting.name, mixing: alg.settings.mixing, metric: alg.settings.metric, teacher: alg.settings.teacher, warmup: alg.settings.warmup });
+    let evalSet: EvalSet | undefined;
+    let evalOpts: EvaluateOptions | undefined;
+    if (cfg.eval.enabled) {
+      const ds = await evalDataset(cfg.eval, meta.protocol);
+      evalOpts = evalOptions(cfg, meta);
+      evalSet = { name: ds.id, dataset: ds, options: evalOpts };
+    }
+    const res = await runLoop(alg, {
+      iterations: cfg.iterations, run, checkpointEvery: cfg.runtime.checkpointEvery, resume: o.resume, configHash: hash,
+      keepCheckpoints: cfg.runtime.keepCheckpoints, logEvery: cfg.runtime.logEvery,
+      ...(evalSet ? { evalSet, evalEvery: cfg.eval.every > 0 ? cfg.eval.every : cfg.iterations } : {}),
+      ...(o.progress !== undefined ? { progress: o.progress } : {}),
+      ...(o.onStep ? { onStep: o.onStep } : {}), ...(o.onEval ? { onEval: o.onEval } : {}), ...(o.signal ? { signal: o.signal } : {}),
+    });
+    if (res.stopped) return { loop: res, configHash: hash };
+    await saveSegModel(path.join(out, 'teacher.model.ckpt'), { meta: adaptedMeta('teacher'), tensors: await alg.networkTensors('teacher') });
+    await saveSegModel(path.join(out, 'student.model.ckpt'), { meta: adaptedMeta('student'), tensors: await alg.networkTensors('student') });
+    await alg.exportModel(path.join(out, 'model.onnx'));
+    const results: Record<string, unknown> = {
+      method: cfg.name, iterations: res.iterations, wall_s: +res.wallS.toFixed(1), skipped: res.skipped, checkpoint: res.checkpoint,
+      teacher_version: alg.teacher.version,
+      note: 'diagnostic evaluation of the LAST model; never used to choose a checkpoint',
+      ...(o.command ? { command: o.command } : {}),
+    };
+    if (evalSet && evalOpts) {
+      // (a resumed run that had already finished evaluates the teacher here)
+      const teacherEval = res.lastEval ?? (await evaluatePredictor((x) => alg.predict(x), evalSet.dataset, evalOpts)).result;
+      results['teacher'] = resultToJson(teacherEval);
+      if (cfg.eval.student) results['student'] = resultToJson((await evaluatePredictor((x) => alg.predictStudent(x), evalSet.dataset, evalOpts)).result);
+      run.logger.info('final diagnostic evaluation', { split: evalSet.name, teacher_miou: teacherEval.mIoU, ...(results['student'] ? { student_miou: (results['student'] as { mIoU: number }).mIoU } : {}) });
+    }
+    await writeFileAtomic(path.join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    return { loop: res, configHash: hash, results };
+  } finally {
+    await alg.close();
+  }
+}
