@@ -39,6 +39,11 @@ export interface AdaptRunOptions {
   readonly onEval?: (t: number, result: EvaluationResult) => void;
   /** Stop after the current iteration with a checkpoint. */
   readonly signal?: AbortSignal;
+  /**
+   * How often a run whose teacher lost its state (a restarted teacher service) goes back to its
+   * last checkpoint and continues (default 5).
+   */
+  readonly teacherRestarts?: number;
   /** The command line recorded in results.json. */
   readonly command?: string;
 }
@@ -57,6 +62,12 @@ export function adaptRecord(cfg: AdaptConfig, meta: ModelMeta): { record: Record
   return { record, hash: configHash(record) };
 }
 
+/** The config as JSON that validateAdaptConfig accepts again (what the teacher service loads). */
+export function adaptConfigJson(cfg: AdaptConfig): string {
+  const { weightingParams, ...resolved } = cfg;
+  return JSON.stringify({ ...resolved, weighting: { ...resolved.weighting, params: weightingParams } });
+}
+
 export async function adaptRun(o: AdaptRunOptions): Promise<AdaptRunResult> {
   const { cfg, out } = o;
   const model = await loadSegModel(cfg.source);
@@ -67,7 +78,7 @@ export async function adaptRun(o: AdaptRunOptions): Promise<AdaptRunResult> {
 
   const batches = new TargetBatches(await targetImages(cfg.target, meta.protocol), { batch: cfg.batch, seed: cfg.seed, augment: targetAugment(cfg), normalize: meta.normalize });
   const adaptedMeta = (which: string): ModelMeta => ({ ...meta, source: { adaptedFrom: path.resolve(cfg.source), method: cfg.name, network: which, config: hash, iterations: cfg.iterations } });
-  const alg = await StvmAlgorithm.create({
+  const makeAlg = () => StvmAlgorithm.create({
     name: cfg.name, cfg: cfg.stvm, seed: cfg.seed, iterations: cfg.iterations, batch: cfg.batch, crop: [cfg.augment.cropWidth, cfg.augment.cropHeight],
     net: { spec: meta.spec, weights: model.tensors }, numClasses: meta.spec.numClasses, normalize: meta.normalize, batches,
     weighting: { name: cfg.weighting.name, params: cfg.weightingParams },
@@ -76,42 +87,52 @@ export async function adaptRun(o: AdaptRunOptions): Promise<AdaptRunResult> {
     ...(o.maxStaleness ? { maxStaleness: o.maxStaleness } : {}),
     exporter: (file, tensors) => exportSegOnnx(file, tensors, adaptedMeta('teacher')),
   });
-  try {
-    run.logger.info('self-training loop', { teacher_provider: alg.teacher.provider, student_provider: alg.student.provider, weighting: alg.settings.weighting.name, mixing: alg.settings.mixing, metric: alg.settings.metric, teacher: alg.settings.teacher, warmup: alg.settings.warmup });
-    let evalSet: EvalSet | undefined;
-    let evalOpts: EvaluateOptions | undefined;
-    if (cfg.eval.enabled) {
-      const ds = await evalDataset(cfg.eval, meta.protocol);
-      evalOpts = evalOptions(cfg, meta);
-      evalSet = { name: ds.id, dataset: ds, options: evalOpts };
+  for (let attempt = 0; ; attempt++) {
+    const alg = await makeAlg();
+    try {
+      run.logger.info('self-training loop', { teacher_provider: alg.teacher.provider, student_provider: alg.student.provider, weighting: alg.settings.weighting.name, mixing: alg.settings.mixing, metric: alg.settings.metric, teacher: alg.settings.teacher, warmup: alg.settings.warmup });
+      let evalSet: EvalSet | undefined;
+      let evalOpts: EvaluateOptions | undefined;
+      if (cfg.eval.enabled) {
+        const ds = await evalDataset(cfg.eval, meta.protocol);
+        evalOpts = evalOptions(cfg, meta);
+        evalSet = { name: ds.id, dataset: ds, options: evalOpts };
+      }
+      let res: LoopResult;
+      try {
+        res = await runLoop(alg, {
+          iterations: cfg.iterations, run, checkpointEvery: cfg.runtime.checkpointEvery, resume: o.resume || attempt > 0, configHash: hash,
+          keepCheckpoints: cfg.runtime.keepCheckpoints, logEvery: cfg.runtime.logEvery,
+          ...(evalSet ? { evalSet, evalEvery: cfg.eval.every > 0 ? cfg.eval.every : cfg.iterations } : {}),
+          ...(o.progress !== undefined ? { progress: o.progress } : {}),
+          ...(o.onStep ? { onStep: o.onStep } : {}), ...(o.onEval ? { onEval: o.onEval } : {}), ...(o.signal ? { signal: o.signal } : {}),
+        });
+      } catch (e) {
+        if ((e as Error).name !== 'TeacherLostError' || attempt >= (o.teacherRestarts ?? 5)) throw e;
+        run.logger.warn('teacher lost the run; continuing from the last checkpoint', { attempt: attempt + 1, error: (e as Error).message });
+        continue;
+      }
+      if (res.stopped) return { loop: res, configHash: hash };
+      await saveSegModel(path.join(out, 'teacher.model.ckpt'), { meta: adaptedMeta('teacher'), tensors: await alg.networkTensors('teacher') });
+      await saveSegModel(path.join(out, 'student.model.ckpt'), { meta: adaptedMeta('student'), tensors: await alg.networkTensors('student') });
+      await alg.exportModel(path.join(out, 'model.onnx'));
+      const results: Record<string, unknown> = {
+        method: cfg.name, iterations: res.iterations, wall_s: +res.wallS.toFixed(1), skipped: res.skipped, checkpoint: res.checkpoint,
+        teacher_version: alg.teacher.version,
+        note: 'diagnostic evaluation of the LAST model; never used to choose a checkpoint',
+        ...(o.command ? { command: o.command } : {}),
+      };
+      if (evalSet && evalOpts) {
+        // (a resumed run that had already finished evaluates the teacher here)
+        const teacherEval = res.lastEval ?? (await evaluatePredictor((x) => alg.predict(x), evalSet.dataset, evalOpts)).result;
+        results['teacher'] = resultToJson(teacherEval);
+        if (cfg.eval.student) results['student'] = resultToJson((await evaluatePredictor((x) => alg.predictStudent(x), evalSet.dataset, evalOpts)).result);
+        run.logger.info('final diagnostic evaluation', { split: evalSet.name, teacher_miou: teacherEval.mIoU, ...(results['student'] ? { student_miou: (results['student'] as { mIoU: number }).mIoU } : {}) });
+      }
+      await writeFileAtomic(path.join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+      return { loop: res, configHash: hash, results };
+    } finally {
+      await alg.close();
     }
-    const res = await runLoop(alg, {
-      iterations: cfg.iterations, run, checkpointEvery: cfg.runtime.checkpointEvery, resume: o.resume, configHash: hash,
-      keepCheckpoints: cfg.runtime.keepCheckpoints, logEvery: cfg.runtime.logEvery,
-      ...(evalSet ? { evalSet, evalEvery: cfg.eval.every > 0 ? cfg.eval.every : cfg.iterations } : {}),
-      ...(o.progress !== undefined ? { progress: o.progress } : {}),
-      ...(o.onStep ? { onStep: o.onStep } : {}), ...(o.onEval ? { onEval: o.onEval } : {}), ...(o.signal ? { signal: o.signal } : {}),
-    });
-    if (res.stopped) return { loop: res, configHash: hash };
-    await saveSegModel(path.join(out, 'teacher.model.ckpt'), { meta: adaptedMeta('teacher'), tensors: await alg.networkTensors('teacher') });
-    await saveSegModel(path.join(out, 'student.model.ckpt'), { meta: adaptedMeta('student'), tensors: await alg.networkTensors('student') });
-    await alg.exportModel(path.join(out, 'model.onnx'));
-    const results: Record<string, unknown> = {
-      method: cfg.name, iterations: res.iterations, wall_s: +res.wallS.toFixed(1), skipped: res.skipped, checkpoint: res.checkpoint,
-      teacher_version: alg.teacher.version,
-      note: 'diagnostic evaluation of the LAST model; never used to choose a checkpoint',
-      ...(o.command ? { command: o.command } : {}),
-    };
-    if (evalSet && evalOpts) {
-      // (a resumed run that had already finished evaluates the teacher here)
-      const teacherEval = res.lastEval ?? (await evaluatePredictor((x) => alg.predict(x), evalSet.dataset, evalOpts)).result;
-      results['teacher'] = resultToJson(teacherEval);
-      if (cfg.eval.student) results['student'] = resultToJson((await evaluatePredictor((x) => alg.predictStudent(x), evalSet.dataset, evalOpts)).result);
-      run.logger.info('final diagnostic evaluation', { split: evalSet.name, teacher_miou: teacherEval.mIoU, ...(results['student'] ? { student_miou: (results['student'] as { mIoU: number }).mIoU } : {}) });
-    }
-    await writeFileAtomic(path.join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-    return { loop: res, configHash: hash, results };
-  } finally {
-    await alg.close();
   }
 }

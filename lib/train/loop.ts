@@ -136,6 +136,7 @@ export async function runLoop(alg: Algorithm, opts: LoopOptions): Promise<LoopRe
       run.logger.info('resumed', { checkpoint: latest.path, step: start });
     } else {
       run.logger.info('resume requested but no checkpoint found; starting at iteration 0');
+      truncateMetrics(run, -1);
     }
   }
 

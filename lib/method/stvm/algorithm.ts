@@ -56,7 +56,7 @@ export interface StvmAlgorithmOptions {
   /** Network-input normalisation of the source model. */
   readonly normalize: NormalizeOptions;
   /** Target batches (images only) by iteration. */
-  readonly batches: { at(t: number): Promise<TargetBatch> };
+  readonly batches: { at(t: number): Promise<TargetBatch>; peek?(t: number): Promise<TargetBatch> };
   /** A registered weighting instead of cfg.weighting (baselines). */
   readonly weighting?: WeightingChoice;
   readonly runner?: SideRunnerOptions;
@@ -123,6 +123,8 @@ export class StvmAlgorithm {
 
   static async create(o: StvmAlgorithmOptions): Promise<StvmAlgorithm> {
     const settings = loopSettings(o.cfg, o.weighting);
+    const s = o.maxStaleness ?? 0;
+    if (s > 0 && s < o.cfg.ema.every) throw new Error(`maxStaleness ${s} is below stvm.ema.every ${o.cfg.ema.every}: a pipelined teacher could wait for weights that are published only after it answers`);
     const [cw, ch] = o.crop;
     const teacher = o.teacher ? await o.teacher(settings) : await StvmAlgorithm.localTeacher(o, settings);
     try {
@@ -179,6 +181,11 @@ export class StvmAlgorithm {
     const tout = await this.teacher.label({ t, images: batch.images, probs: s.weighting.needs.probs ?? false, minVersion: this.minVersion(t) });
     m['ms_teacher'] = now() - t0;
     Object.assign(m, tout.metrics);
+    if ((this.o.maxStaleness ?? 0) > 0 && this.teacher.prefetch && this.o.batches.peek && t + 1 < this.o.iterations) {
+      // pipelined: the teacher labels iteration t+1 while the student steps on t
+      const next = await this.o.batches.peek(t + 1);
+      this.teacher.prefetch({ t: t + 1, images: next.images, probs: s.weighting.needs.probs ?? false, minVersion: this.minVersion(t + 1) });
+    }
     if (t < s.warmup) return { ...m, loss: m['metric_loss'] ?? NaN, warmup: 1 };
 
     t0 = now();

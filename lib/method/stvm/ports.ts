@@ -47,6 +47,11 @@ export interface TeacherPort {
    */
   label(req: LabelRequest): Promise<TeacherLabels>;
   /**
+   * Pipelined runs: start computing label(req) now (the next iteration's batch), so the teacher
+   * works while the student steps; the later label(req.t) returns it. Optional.
+   */
+  prefetch?(req: LabelRequest): void;
+  /**
    * Fold the student's weights after `version` student steps into θ_t. `weights` yields them
    * (a local teacher reads them; a remote one has them published to the weight store).
    * `wait`: return only when the teacher has applied them (sync); otherwise the teacher may

@@ -62,6 +62,16 @@ export class TargetBatches {
     return b;
   }
 
+  /** The batch of iteration t without consuming it: the next at(t) returns the same batch. */
+  peek(t: number): Promise<TargetBatch> {
+    if (this.ahead?.t !== t) {
+      const p = this.compute(t);
+      p.catch(() => undefined);
+      this.ahead = { t, p };
+    }
+    return this.ahead.p;
+  }
+
   private async compute(t: number): Promise<TargetBatch> {
     if (!Number.isInteger(t) || t < 0) throw new Error(`target batches: iteration must be an integer ≥ 0 (got ${t})`);
     const { batch: B, seed } = this.opts;

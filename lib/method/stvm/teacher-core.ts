@@ -53,6 +53,11 @@ export class TeacherCore implements TeacherPort {
     return this.side.runner.provider;
   }
 
+  /** Whether label(t) would be served from the cache (a retried request). */
+  answered(t: number): boolean {
+    return this.cache.has(t);
+  }
+
   label(req: LabelRequest): Promise<TeacherLabels> {
     const hit = this.cache.get(req.t);
     if (hit) return Promise.resolve(hit);
@@ -96,7 +101,7 @@ export class TeacherCore implements TeacherPort {
   }
 
   /** θ_t ← α·θ_t + (1−α)·θ_s with α = Π α_s over the student steps since the teacher's version. */
-  async update(version: number, weights: () => Promise<ReadonlyMap<string, TensorData>>): Promise<void> {
+  async update(version: number, weights: () => Promise<ReadonlyMap<string, TensorData>>, _wait = true): Promise<void> {
     if (!(version > this.v)) throw new StaleVersionError(this.v, version);
     const alpha = emaDecaySpan(version - 1, version - this.v, this.o.cfg.ema.maxDecay);
     await this.side.ema(await weights(), alpha);

@@ -1,0 +1,10 @@
+// Original file: proto/sfda/v1/teacher.proto
+
+
+export interface GetTeacherStateRequest {
+  'run_id'?: (string);
+}
+
+export interface GetTeacherStateRequest__Output {
+  'run_id': (string);
+}
