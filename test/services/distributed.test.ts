@@ -1,0 +1,168 @@
+/**
+ * The distributed run against the single-process oracle, with real parts: a real nats-server,
+ * the teacher and student services as real child processes on loopback, gRPC in between.
+ *
+ * - equivalence: a 'sync' run reproduces the single-process run with the same seed — every
+ *   per-step loss bit-identical and the same final mIoU;
+ * - 'pipelined': the run finishes with staleness within its bound;
+ * - faults, each checked against the same oracle (the run must still reproduce it exactly, so
+ *   no step was lost or applied twice): the teacher killed mid-run and restarted; the student
+ *   killed and the run resumed on a new student; nats-server restarted mid-run; SIGTERM on the
+ *   student (checkpoint, exit 0, then resume).
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PROTOCOLS } from '../../lib/data/datasets/protocols.js';
+import { createDeepLab, smallDeepLabSpec } from '../../lib/engine/models/index.js';
+import { IMAGENET_NORMALIZATION, saveSegModel } from '../../lib/model/model-file.js';
+import { makeClient, unary } from '../../lib/services/grpc/client.js';
+import { validateAdaptConfig } from '../../lib/train/adapt-config.js';
+import { adaptRun } from '../../lib/train/adapt-run.js';
+import { startNatsServer, type NatsServerHandle } from '../helpers/nats-server.js';
+import { startServiceProcess, type ServiceProcess } from '../helpers/service-process.js';
+
+type Rec = Record<string, number | string>;
+const STEP_KEYS = ['loss', 'student_loss', 'metric_loss', 'mean_reliability', 'mixed_fraction', 'mean_weight', 'lr', 'teacher_version'];
+
+function steps(dir: string): Rec[] {
+  return fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Rec).filter((r) => r['kind'] === undefined);
+}
+
+function assertSameRun(got: string, want: string): void {
+  const a = steps(got), b = steps(want);
+  assert.deepEqual(a.map((r) => r['step']), b.map((r) => r['step']), 'the same iterations');
+  for (let i = 0; i < b.length; i++) {
+    for (const k of STEP_KEYS) {
+      if (b[i]![k] === undefined) continue;
+      assert.equal(a[i]![k], b[i]![k], `step ${b[i]!['step']}: ${k} ${a[i]![k]} vs single-process ${b[i]![k]}`);
+    }
+  }
+  const ra = JSON.parse(fs.readFileSync(path.join(got, 'results.json'), 'utf8')), rb = JSON.parse(fs.readFileSync(path.join(want, 'results.json'), 'utf8'));
+  assert.equal(ra.teacher.mIoU, rb.teacher.mIoU, 'final teacher mIoU');
+  assert.equal(ra.student.mIoU, rb.student.mIoU, 'final student mIoU');
+}
+
+describe('distributed run (real nats-server, teacher and student processes)', function () {
+  this.timeout(240_000);
+  let dir = '';
+  let nats: NatsServerHandle;
+  let teacher: ServiceProcess;
+  let student: ServiceProcess;
+  let config: Record<string, unknown>;
+  let single = '';
+  let n = 0;
+
+  const studentClient = () => makeClient('Student', student.address, { deadlineMs: 30_000 });
+
+  /** Starts a run on the student and waits for its end (following Watch, re-attaching after a student restart). */
+  async function runOnStudent(runDir: string, opts: { mode?: 'sync' | 'pipelined'; resume?: boolean; id?: string; during?: (step: number) => Promise<void> } = {}): Promise<string> {
+    const id = opts.id ?? `run${++n}`;
+    const c = studentClient();
+    try {
+      await unary(c, 'StartRun', {
+        run_id: id, run_dir: runDir, config_json: JSON.stringify(config), source_model: path.join(dir, 'source.model.ckpt'), resume: opts.resume ?? false,
+        mode: opts.mode === 'pipelined' ? 'SYNC_MODE_PIPELINED' : 'SYNC_MODE_SYNC', max_staleness: 2, teacher_address: teacher.address,
+      });
+      let fired = false;
+      for (;;) {
+        const st = await unary(c, 'GetState', { run_id: id });
+        if (st.phase === 'FINISHED' || st.phase === 'FAILED' || st.phase === 'STOPPED') {
+          if (st.phase === 'FAILED') throw new Error(`run failed: ${st.error}\n${student.log().slice(-2000)}`);
+          return st.phase;
+        }
+        if (opts.during && !fired && Number(st.step) >= 2) {
+          fired = true;
+          await opts.during(Number(st.step));
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      c.close();
+    }
+  }
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfda-dist-'));
+    const spec = smallDeepLabSpec({ widths: [8, 8, 16, 16], stemWidth: 8, numClasses: 11, asppDilations: [1, 2], bn: 'train', seed: 3 });
+    const { g } = createDeepLab(spec, 1, 33, 33);
+    await saveSegModel(path.join(dir, 'source.model.ckpt'), {
+      meta: { format: 'stvm-segmodel', version: 1, spec, normalize: IMAGENET_NORMALIZATION, protocol: 'camvid11', classes: PROTOCOLS.camvid11.classes, inputSize: [64, 48] },
+      tensors: new Map(g.graph.initializers),
+    });
+    config = {
+      name: 'stvm', iterations: 6, batch: 2, seed: 5, source: path.join(dir, 'source.model.ckpt'),
+      target: { source: 'synthstreet', style: 'dusk', count: 6, width: 64, height: 48 },
+      augment: { cropWidth: 48, cropHeight: 40 },
+      eval: { source: 'synthstreet', style: 'dusk', count: 2, width: 64, height: 48 },
+      stvm: { metric: { hidden: 16, dim: 8, warmupIters: 1 } },
+      runtime: { threads: 1, checkpointEvery: 2 },
+    };
+    single = path.join(dir, 'single');
+    await adaptRun({ cfg: validateAdaptConfig(config), out: single, resume: false, console: 'none', progress: false });
+    nats = await startNatsServer();
+    const common = ['--nats.servers', nats.url, '--metrics.enabled', 'false', '--log.level', 'warn'];
+    teacher = await startServiceProcess('teacher-service', common);
+    student = await startServiceProcess('student-service', [...common, '--student.teacher', teacher.address]);
+  });
+
+  after(async () => {
+    await Promise.allSettled([student?.kill(), teacher?.kill()]);
+    await nats?.cleanup();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("sync: every per-step loss and the final mIoU equal the single-process run's, bit for bit", async () => {
+    const out = path.join(dir, 'sync');
+    assert.equal(await runOnStudent(out), 'FINISHED');
+    assertSameRun(out, single);
+    for (const f of ['model.onnx', 'teacher.model.ckpt', 'student.model.ckpt']) assert.ok(fs.existsSync(path.join(out, f)), f);
+  });
+
+  it('pipelined: the run finishes with the teacher at most max_staleness behind', async () => {
+    const out = path.join(dir, 'pipelined');
+    assert.equal(await runOnStudent(out, { mode: 'pipelined' }), 'FINISHED');
+    const st = steps(out).filter((r) => r['warmup'] === undefined);
+    assert.ok(st.length > 0);
+    for (const r of st) assert.ok((r['staleness'] as number) <= 2 + 1, `staleness ${r['staleness']} at step ${r['step']}`);
+    const res = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
+    assert.ok(res.teacher.mIoU >= 0);
+  });
+
+  it('teacher killed mid-run and restarted: the run still reproduces the single-process run exactly', async () => {
+    const out = path.join(dir, 'teacher-kill');
+    const phase = await runOnStudent(out, { during: async () => { await teacher.kill(); await new Promise((r) => setTimeout(r, 300)); await teacher.restart(); } });
+    assert.equal(phase, 'FINISHED');
+    assert.match(fs.readFileSync(path.join(out, 'log.jsonl'), 'utf8'), /teacher (lost the run|unavailable)/);
+    assertSameRun(out, single);
+  });
+
+  it('nats-server restarted mid-run: everything reconnects and the run reproduces the oracle', async () => {
+    const out = path.join(dir, 'nats-restart');
+    const phase = await runOnStudent(out, { during: async () => { await nats.restart(); } });
+    assert.equal(phase, 'FINISHED');
+    assertSameRun(out, single);
+  });
+
+  it('student killed mid-run: a new student resumes the run from its checkpoint and reproduces the oracle', async () => {
+    const out = path.join(dir, 'student-kill');
+    const id = 'killed-student';
+    await assert.rejects(runOnStudent(out, { id, during: async () => { await student.kill(); } }));
+    await student.restart();
+    assert.equal(await runOnStudent(out, { id, resume: true }), 'FINISHED');
+    assertSameRun(out, single);
+  });
+
+  it('SIGTERM on the student: checkpoint, exit 0 within the deadline; the resumed run reproduces the oracle', async () => {
+    const out = path.join(dir, 'sigterm');
+    const id = 'sigterm';
+    let code: number | null = -1;
+    await assert.rejects(runOnStudent(out, { id, during: async () => { code = await student.stop(); } }));
+    assert.equal(code, 0, `exit code ${code}:\n${student.log().slice(-2000)}`);
+    assert.ok(fs.existsSync(path.join(out, 'checkpoints', 'latest.json')), 'a checkpoint was written on SIGTERM');
+    await student.restart();
+    assert.equal(await runOnStudent(out, { id, resume: true }), 'FINISHED');
+    assertSameRun(out, single);
+  });
+});
