@@ -1,0 +1,137 @@
+/**
+ * Bad input to the real teacher service process (token and a 2 MB message limit set), each
+ * answered with its own status code and a message that says what is wrong:
+ * unauthenticated call, malformed request, unknown run id, a tensor whose size disagrees with
+ * its shape, an oversized message, a weight snapshot with a bad checksum (refused, the old
+ * weights stay), and a stale version (never published, never applied backwards).
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Metadata, status } from '@grpc/grpc-js';
+import { connect } from '@nats-io/transport-node';
+import { Objm } from '@nats-io/obj';
+import { PROTOCOLS } from '../../lib/data/datasets/protocols.js';
+import { createDeepLab, smallDeepLabSpec } from '../../lib/engine/models/index.js';
+import { IMAGENET_NORMALIZATION, loadSegModel, saveSegModel } from '../../lib/model/model-file.js';
+import { bearerMetadata } from '../../lib/services/grpc/auth.js';
+import { makeClient, unary } from '../../lib/services/grpc/client.js';
+import { encodeTensor } from '../../lib/services/grpc/tensor-codec.js';
+import { encodeSnapshot, StaleVersionError, WeightStore } from '../../lib/services/sync/index.js';
+import { objectName } from '../../lib/services/sync/weight-store.js';
+import { validateAdaptConfig } from '../../lib/train/adapt-config.js';
+import { adaptConfigJson } from '../../lib/train/adapt-run.js';
+import { startNatsServer, type NatsServerHandle } from '../helpers/nats-server.js';
+import { startServiceProcess, type ServiceProcess } from '../helpers/service-process.js';
+
+const TOKEN = 's3cret';
+
+function rejectsWith(p: Promise<unknown>, code: status, message: RegExp): Promise<void> {
+  return assert.rejects(p, (e: { code?: number; details?: string }) => {
+    assert.equal(e.code, code, `code ${e.code} (${e.details})`);
+    assert.match(e.details ?? '', message);
+    return true;
+  });
+}
+
+describe('teacher service: bad input (real process)', function () {
+  this.timeout(120_000);
+  let dir = '';
+  let nats: NatsServerHandle;
+  let teacher: ServiceProcess;
+  let client: ReturnType<typeof makeClient<'Teacher'>>;
+  let store: WeightStore;
+  let meta: Metadata;
+  let paramNames: string[] = [];
+  const RUN = 'bad-input';
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfda-bad-'));
+    const spec = smallDeepLabSpec({ widths: [8, 8, 16, 16], stemWidth: 8, numClasses: 11, asppDilations: [1, 2], bn: 'train', seed: 3 });
+    const { g } = createDeepLab(spec, 1, 33, 33);
+    const src = path.join(dir, 'source.model.ckpt');
+    await saveSegModel(src, {
+      meta: { format: 'stvm-segmodel', version: 1, spec, normalize: IMAGENET_NORMALIZATION, protocol: 'camvid11', classes: PROTOCOLS.camvid11.classes, inputSize: [64, 48] },
+      tensors: new Map(g.graph.initializers),
+    });
+    paramNames = [...(await loadSegModel(src)).tensors.keys()].filter((k) => k.endsWith('.weight'));
+    nats = await startNatsServer();
+    teacher = await startServiceProcess('teacher-service', ['--nats.servers', nats.url, '--auth.token', TOKEN, '--grpc.maxMessageBytes', String(2_000_000), '--metrics.enabled', 'false', '--log.level', 'error', '--teacher.waitMs', '1500']);
+    client = makeClient('Teacher', teacher.address, { token: TOKEN });
+    meta = bearerMetadata(TOKEN);
+    store = await WeightStore.open({ servers: nats.url, name: 'test' });
+    const cfg = validateAdaptConfig({
+      iterations: 4, batch: 2, seed: 1, source: src, target: { source: 'synthstreet', count: 4, width: 64, height: 48 }, augment: { cropWidth: 48, cropHeight: 40 },
+      stvm: { metric: { hidden: 16, dim: 8, warmupIters: 1 } }, runtime: { threads: 1 },
+    });
+    await unary(client, 'LoadRun', { run_id: RUN, config_json: adaptConfigJson(cfg), config_hash: 'h', source_model: src, start_version: 0, reset: false });
+  });
+
+  after(async () => {
+    client?.close();
+    await store?.close();
+    await teacher?.kill();
+    await nats?.cleanup();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a call without the bearer token (or with a wrong one) is UNAUTHENTICATED', async () => {
+    const anon = makeClient('Teacher', teacher.address);
+    try {
+      await rejectsWith(unary(anon, 'GetState', { run_id: RUN }), status.UNAUTHENTICATED, /bearer|authorization|token/i);
+      await rejectsWith(unary(anon, 'GetState', { run_id: RUN }, { metadata: bearerMetadata('wrong') }), status.UNAUTHENTICATED, /token/i);
+    } finally {
+      anon.close();
+    }
+  });
+
+  it('a malformed request (no run id, no images) is INVALID_ARGUMENT naming the field', async () => {
+    await rejectsWith(unary(client, 'Label', { run_id: '', step: 0, seed: 1 }, { metadata: meta }), status.INVALID_ARGUMENT, /run_id/);
+    await rejectsWith(unary(client, 'Label', { run_id: RUN, step: 0, seed: 1 }, { metadata: meta }), status.INVALID_ARGUMENT, /images/);
+    await rejectsWith(unary(client, 'LoadRun', { run_id: 'x', config_json: '{"iterations": -3}', config_hash: '', source_model: '', start_version: 0, reset: false }, { metadata: meta }), status.INVALID_ARGUMENT, /iterations/);
+  });
+
+  it('an unknown run id is NOT_FOUND with the id', async () => {
+    await rejectsWith(unary(client, 'GetState', { run_id: 'no-such-run' }, { metadata: meta }), status.NOT_FOUND, /no-such-run/);
+    await rejectsWith(unary(client, 'Predict', { run_id: 'no-such-run', images: encodeTensor({ dtype: 'float32', shape: [1, 3, 8, 8], data: new Float32Array(192) }) }, { metadata: meta }), status.NOT_FOUND, /no-such-run/);
+  });
+
+  it('a tensor whose bytes disagree with its shape is INVALID_ARGUMENT saying both', async () => {
+    const t = encodeTensor({ dtype: 'float32', shape: [2, 3, 40, 48], data: new Float32Array(2 * 3 * 40 * 48) });
+    const bad = { ...t, data: (t.data as Buffer).subarray(0, 1000) };
+    await rejectsWith(unary(client, 'Label', { run_id: RUN, step: 0, seed: 1, images: bad }, { metadata: meta }), status.INVALID_ARGUMENT, /images.*1000 bytes/);
+    const wrongShape = encodeTensor({ dtype: 'float32', shape: [2, 3, 8, 8], data: new Float32Array(2 * 3 * 64) });
+    await rejectsWith(unary(client, 'Label', { run_id: RUN, step: 0, seed: 1, images: wrongShape }, { metadata: meta }), status.INVALID_ARGUMENT, /images/);
+  });
+
+  it('a message above the server limit is RESOURCE_EXHAUSTED', async () => {
+    const big = encodeTensor({ dtype: 'float32', shape: [4, 3, 240, 320], data: new Float32Array(4 * 3 * 240 * 320) });
+    await rejectsWith(unary(client, 'Predict', { run_id: RUN, images: big }, { metadata: meta }), status.RESOURCE_EXHAUSTED, /larger than max|message/i);
+  });
+
+  it('a snapshot with a bad checksum is refused (DATA_LOSS); the teacher keeps its weights', async () => {
+    const before = await unary(client, 'GetState', { run_id: RUN }, { metadata: meta });
+    const w = new Map(paramNames.slice(0, 2).map((n, i) => [n, { dtype: 'float32' as const, shape: [4], data: Float32Array.from([i, 1, 2, 3]) }]));
+    const { payload } = encodeSnapshot(RUN, 1, w);
+    await store.publish(RUN, 1, w);
+    payload[payload.length - 5] ^= 0x40;
+    const nc = await connect({ servers: nats.url });
+    try {
+      await (await new Objm(nc).open('sfda-weights')).putBlob({ name: objectName(RUN, 1) }, payload);
+    } finally {
+      await nc.close();
+    }
+    await rejectsWith(unary(client, 'SyncWeights', { run_id: RUN, min_version: 1 }, { metadata: meta }), status.DATA_LOSS, /checksum|corrupt/);
+    const after = await unary(client, 'GetState', { run_id: RUN }, { metadata: meta });
+    assert.equal(after.weights?.version, before.weights?.version);
+    assert.equal(after.weights?.digest, before.weights?.digest);
+    assert.equal(Number(after.snapshots_rejected), Number(before.snapshots_rejected) + 1);
+  });
+
+  it('a stale version is never published and never applied backwards', async () => {
+    await assert.rejects(store.publish(RUN, 1, new Map()), (e: unknown) => e instanceof StaleVersionError && /not newer|stale|≤|head/i.test((e as Error).message));
+    const st = await unary(client, 'GetState', { run_id: RUN }, { metadata: meta });
+    assert.equal(Number(st.weights?.version), 0, 'the teacher stays at its version');
+  });
+});
