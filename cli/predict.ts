@@ -4,12 +4,16 @@
  *
  *   node dist/cli/predict.js --model runs/source-synth/model.onnx --images photos/ --out preds/
  * writes preds/<stem>.png (8-bit train ids) and preds/<stem>_overlay.png (image + class colours).
+ * An image that cannot be read (corrupt, truncated, not an image) is named on stderr with the
+ * reason and skipped; every other image is still predicted, and the exit status is then
+ * PARTIAL_EXIT_CODE (3), distinct from a usage or input error (1).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseFlags, UsageError, type CommandSpec } from '../lib/cli/args.js';
 import { runCommand } from '../lib/cli/command-errors.js';
 import { PROTOCOLS, isProtocolId } from '../lib/data/datasets/protocols.js';
+import { ImageFileError } from '../lib/data/io/errors.js';
 import { readImage } from '../lib/data/io/image.js';
 import { writeLabelPng } from '../lib/data/io/label.js';
 import { resizeImage, resizeLabel } from '../lib/data/transforms/resize.js';
@@ -31,8 +35,12 @@ const SPEC: CommandSpec = {
     threads: { type: 'number', help: 'onnxruntime threads (0 = onnxruntime decides)', default: 0 },
     normalize: { type: 'string', help: 'normalisation of a bare ONNX model without sidecar: imagenet | none', default: 'imagenet' },
   },
+  details: 'Exit status: 0 when every image was predicted; 3 when some images could not be read (each is named on stderr with the reason; the others were predicted); 1 for a usage or input error.',
   examples: ['node dist/cli/predict.js --model runs/source-synth/model.onnx --images ../shared/data/camvid/test/images --out runs/preds'],
 };
+
+/** Exit status when some images could not be read but the others were predicted. */
+const PARTIAL_EXIT_CODE = 3;
 
 /** A fixed, distinct colour per class for models without a known protocol. */
 function fallbackPalette(n: number): Palette {
@@ -58,9 +66,19 @@ async function main(): Promise<void> {
   const palette = protocol && protocol.numClasses === model.numClasses ? protocol.palette : fallbackPalette(model.numClasses);
   const out = f.out as string;
   fs.mkdirSync(out, { recursive: true });
+  const bad: string[] = [];
   try {
     for (const name of files) {
-      const img = await readImage(path.join(dir, name));
+      let img;
+      try {
+        img = await readImage(path.join(dir, name));
+      } catch (err) {
+        // one unreadable file must not cost the whole folder: name it, go on, fail at the end
+        if (!(err instanceof ImageFileError)) throw err;
+        process.stderr.write(`error: skipped ${err.file}: ${err.reason}\n`);
+        bad.push(name);
+        continue;
+      }
       const input = resize ? resizeImage(img, resize[0], resize[1]) : img;
       if (model.inputSize && (model.inputSize[0] !== input.width || model.inputSize[1] !== input.height)) {
         throw new UsageError(`${name} is ${input.width}x${input.height} but the model's input size is ${model.inputSize[0]}x${model.inputSize[1]}: pass --resize ${model.inputSize[0]}x${model.inputSize[1]}`);
@@ -72,9 +90,13 @@ async function main(): Promise<void> {
       await writeLabelPng(path.join(out, `${stem}.png`), label);
       if (!f['no-overlay']) await writeOverlayPng(path.join(out, `${stem}_overlay.png`), img, label, palette, f.alpha as number);
     }
-    process.stdout.write(`wrote ${files.length} label maps${f['no-overlay'] ? '' : ' and overlays'} to ${out}\n`);
+    process.stdout.write(`wrote ${files.length - bad.length} label maps${f['no-overlay'] ? '' : ' and overlays'} to ${out}\n`);
   } finally {
     await model.close();
+  }
+  if (bad.length > 0) {
+    process.stderr.write(`error: ${bad.length} of ${files.length} images could not be read (${bad.join(', ')}); the other ${files.length - bad.length} were predicted\n`);
+    process.exitCode = PARTIAL_EXIT_CODE;
   }
 }
 
