@@ -59,6 +59,9 @@ export class RemoteTeacher implements TeacherPort {
   private published = 0;
   private prov = '';
   private readonly pending = new Map<number, Promise<TeacherLabels>>();
+  /** Publishes in order; a pipelined update does not wait for its publish. */
+  private publishing: Promise<unknown> = Promise.resolve();
+  private publishError: Error | undefined;
   private readonly client: ClientOf<'Teacher'>;
 
   private constructor(private readonly o: RemoteTeacherOptions) {
@@ -132,6 +135,7 @@ export class RemoteTeacher implements TeacherPort {
   }
 
   private request(req: LabelRequest): Promise<TeacherLabels> {
+    this.throwPublishError();
     return this.call('Label', () => unary(this.client, 'Label', {
       run_id: this.o.runId, step: req.t, seed: this.o.seed, images: encodeTensor(req.images, 'images'),
       min_version: req.minVersion, want_probs: req.probs, quantize_bits: this.o.quantizeBits ?? 0,
@@ -155,14 +159,36 @@ export class RemoteTeacher implements TeacherPort {
   }
 
   async update(version: number, weights: () => Promise<ReadonlyMap<string, TensorData>>, wait: boolean): Promise<void> {
-    await this.o.store.publish(this.o.runId, version, await weights(), { meta: { step: version } });
+    this.throwPublishError();
+    const w = await weights();
+    const p = this.publishing.then(() => this.o.store.publish(this.o.runId, version, w, { meta: { step: version } }));
+    this.publishing = p.catch((e: Error) => { this.publishError ??= e; });
     this.published = version;
-    if (wait) await this.syncTo(version);
+    if (wait) {
+      await p;
+      await this.syncTo(version);
+    }
+  }
+
+  /** A pipelined publish that failed surfaces at the next call. */
+  private throwPublishError(): void {
+    const e = this.publishError;
+    if (e) {
+      this.publishError = undefined;
+      throw e;
+    }
+  }
+
+  /** Every publish so far is in the store. */
+  private async flush(): Promise<void> {
+    await this.publishing;
+    this.throwPublishError();
   }
 
   /** Has the teacher apply every published version (sync point). */
   private async syncTo(version: number): Promise<void> {
     if (version <= this.v) return;
+    await this.flush();
     const r = await this.call('SyncWeights', () => unary(this.client, 'SyncWeights', { run_id: this.o.runId, min_version: version }));
     this.v = Number(r.weights?.version ?? 0);
   }
@@ -191,6 +217,8 @@ export class RemoteTeacher implements TeacherPort {
   }
 
   async setState(tensors: Map<string, TensorData>, version: number): Promise<void> {
+    await this.publishing;
+    this.publishError = undefined;
     // the store may hold versions of the abandoned timeline: start its history afresh
     await this.o.store.deleteRun(this.o.runId);
     this.pending.clear();
@@ -204,6 +232,7 @@ export class RemoteTeacher implements TeacherPort {
   }
 
   async close(): Promise<void> {
+    await this.publishing;
     this.pending.clear();
     this.client.close();
   }
