@@ -4,7 +4,6 @@
  * another CA. Skipped (with a message) when openssl is not installed.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,40 +12,7 @@ import { tensor } from '../../lib/engine/ir/tensor.js';
 import { createServer, encodeTensor, healthCheck, makeClient, SERVICES, unary, waitForServing } from '../../lib/services/grpc/index.js';
 import type { ClientConfig, GrpcServer } from '../../lib/services/grpc/index.js';
 import { rejectsWith, teacherImpl } from './grpc-fixture.js';
-
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-interface Certs { dir: string; ca: string; serverCert: string; serverKey: string; clientCert: string; clientKey: string; rogueCert: string; rogueKey: string }
-
-function makeCerts(): Certs {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grpc-tls-'));
-  const f = (name: string) => path.join(dir, name);
-  const ossl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  const key = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  const ca = (name: string) => ossl('req', '-x509', ...key, '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '2', '-subj', `/CN=${name}`,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
-  const leaf = (name: string, signer: string, ext: string) => {
-    fs.writeFileSync(f(`${name}.ext`), ext);
-    ossl('req', ...key, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-    ossl('x509', '-req', '-in', `${name}.csr`, '-CA', `${signer}.crt`, '-CAkey', `${signer}.key`, '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`);
-  };
-  ca('test-ca');
-  ca('rogue-ca');
-  leaf('server', 'test-ca', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-  leaf('client', 'test-ca', 'extendedKeyUsage=clientAuth\n');
-  leaf('rogue', 'rogue-ca', 'extendedKeyUsage=clientAuth\n');
-  return {
-    dir, ca: f('test-ca.crt'), serverCert: f('server.crt'), serverKey: f('server.key'),
-    clientCert: f('client.crt'), clientKey: f('client.key'), rogueCert: f('rogue.crt'), rogueKey: f('rogue.key'),
-  };
-}
+import { hasOpenssl, makeCerts, type Certs } from '../helpers/certs.js';
 
 async function predictOk(address: string, cfg: ClientConfig): Promise<void> {
   const c = makeClient('Teacher', address, { deadlineMs: 5000, ...cfg });

@@ -24,6 +24,7 @@ import path from 'node:path';
 import { PROTOCOLS } from '../../lib/data/datasets/protocols.js';
 import { createDeepLab, smallDeepLabSpec } from '../../lib/engine/models/index.js';
 import { IMAGENET_NORMALIZATION, saveSegModel } from '../../lib/model/model-file.js';
+import { hasOpenssl, makeCerts } from '../helpers/certs.js';
 import { startNatsServer, type NatsServerHandle } from '../helpers/nats-server.js';
 import { startServiceProcess, type ServiceProcess } from '../helpers/service-process.js';
 
@@ -39,28 +40,6 @@ function pythonProblem(): string | undefined {
   if (r.error) return `${PYTHON} cannot be run (${r.error.message})`;
   if (r.status !== 0) return (r.stderr || r.stdout).trim().split('\n').pop() ?? `exit ${r.status}`;
   return undefined;
-}
-
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** A CA and a server certificate for localhost / 127.0.0.1 (also usable as a client certificate). */
-function makeCerts(dir: string): { ca: string; cert: string; key: string } {
-  fs.mkdirSync(dir, { recursive: true });
-  const ossl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  const key = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  ossl('req', '-x509', ...key, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=py-interop-ca',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
-  fs.writeFileSync(path.join(dir, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n');
-  ossl('req', ...key, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
-  ossl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'server.ext');
-  return { ca: path.join(dir, 'ca.crt'), cert: path.join(dir, 'server.crt'), key: path.join(dir, 'server.key') };
 }
 
 interface PyResult { code: number | null; signal: string | null; stdout: string; stderr: string }
@@ -182,7 +161,7 @@ describe('Python gRPC client interop (real nats-server, teacher, student and orc
       this.skip();
     }
     const c = makeCerts(path.join(dir, 'certs'));
-    const s = await startStack('tls', ['--tls.cert', c.cert, '--tls.key', c.key, '--tls.ca', c.ca], ['--orchestrator.studentTls', 'true', '--orchestrator.teacherTls', 'true']);
+    const s = await startStack('tls', ['--tls.cert', c.serverCert, '--tls.key', c.serverKey, '--tls.ca', c.ca], ['--orchestrator.studentTls', 'true', '--orchestrator.teacherTls', 'true']);
     const { stdout } = await interop(s, 'py-interop-tls', ['--ca', c.ca]);
     assert.match(stdout, /^  ok  tls: Teacher\.GetState over plaintext to the TLS server → UNAVAILABLE/m);
   });

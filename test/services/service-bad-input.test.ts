@@ -23,6 +23,7 @@ import { objectName } from '../../lib/services/sync/weight-store.js';
 import { validateAdaptConfig } from '../../lib/train/adapt-config.js';
 import { adaptConfigJson } from '../../lib/train/adapt-run.js';
 import { startNatsServer, type NatsServerHandle } from '../helpers/nats-server.js';
+import { hasOpenssl, makeCerts, type Certs } from '../helpers/certs.js';
 import { startServiceProcess, type ServiceProcess } from '../helpers/service-process.js';
 
 const TOKEN = 's3cret';
@@ -133,5 +134,46 @@ describe('teacher service: bad input (real process)', function () {
     await assert.rejects(store.publish(RUN, 1, new Map()), (e: unknown) => e instanceof StaleVersionError && /not newer|stale|≤|head/i.test((e as Error).message));
     const st = await unary(client, 'GetState', { run_id: RUN }, { metadata: meta });
     assert.equal(Number(st.weights?.version), 0, 'the teacher stays at its version');
+  });
+});
+
+describe('teacher service: mutual TLS (real process)', function () {
+  this.timeout(60_000);
+  let nats: NatsServerHandle;
+  let teacher: ServiceProcess;
+  let certs: Certs;
+
+  before(async function () {
+    if (!hasOpenssl()) {
+      console.log('      openssl not found on PATH: the mTLS test is skipped (it makes its certificates with openssl)');
+      this.skip();
+    }
+    certs = makeCerts();
+    nats = await startNatsServer();
+    teacher = await startServiceProcess('teacher-service', ['--nats.servers', nats.url, '--metrics.enabled', 'false', '--log.level', 'error',
+      '--tls.cert', certs.serverCert, '--tls.key', certs.serverKey, '--tls.ca', certs.ca, '--tls.mutual', 'true']);
+  });
+
+  after(async () => {
+    await teacher?.kill();
+    await nats?.cleanup();
+    if (certs) fs.rmSync(certs.dir, { recursive: true, force: true });
+  });
+
+  it('a client with a certificate of the CA is served; one without, or from another CA, is refused', async () => {
+    const ok = makeClient('Teacher', teacher.address, { tls: { ca: certs.ca, cert: certs.clientCert, key: certs.clientKey } });
+    const none = makeClient('Teacher', teacher.address, { tls: { ca: certs.ca } });
+    const rogue = makeClient('Teacher', teacher.address, { tls: { ca: certs.ca, cert: certs.rogueCert, key: certs.rogueKey } });
+    try {
+      const st = await unary(ok, 'GetState', { run_id: '' }, { deadlineMs: 10_000 });
+      assert.equal(st.loaded, false);
+      for (const c of [none, rogue]) await assert.rejects(unary(c, 'GetState', { run_id: '' }, { deadlineMs: 10_000 }), (e: { code?: number }) => e.code === status.UNAVAILABLE);
+    } finally {
+      for (const c of [ok, none, rogue]) c.close();
+    }
+  });
+
+  it('mutual TLS without a CA is a settings error naming tls.mutual', async () => {
+    await assert.rejects(startServiceProcess('teacher-service', ['--nats.servers', nats.url, '--tls.cert', certs.serverCert, '--tls.key', certs.serverKey, '--tls.mutual', 'true']), /tls\.mutual/);
   });
 });

@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import { ConfigError, type Resolved, type Schema } from '../../config/schema.js';
 import { createLogger, type Logger } from '../../run/logger.js';
-import { createServer, type GrpcServer } from '../grpc/index.js';
+import { createServer, type GrpcServer, type ServerTlsFiles } from '../grpc/index.js';
 import { createServiceMetrics, serveMetrics, type Component, type MetricsServer, type ServiceMetrics } from '../metrics/index.js';
 import { COMMON_SCHEMA, loadProcessConfig, settingsHelp, type CommonConfig } from './config.js';
 
@@ -79,8 +79,11 @@ export async function startService<C extends Component, S extends Schema>(o: Ser
     onInternalError: (method, err) => logger.error('internal error', { method, error: (err as Error).stack ?? String(err) }),
   });
   const parts = await o.build({ cfg, logger, metrics, server });
-  const tls = cfg.tls.cert ? { cert: cfg.tls.cert, key: cfg.tls.key, ...(cfg.tls.ca ? { ca: cfg.tls.ca } : {}), checkClientCertificate: cfg.tls.mutual } : undefined;
-  if (tls) for (const f of [tls.cert, tls.key, ...(tls.ca ? [tls.ca] : [])]) if (!fs.existsSync(f)) throw new ConfigError('tls', `file ${f} does not exist`);
+  if (cfg.tls.mutual && !(cfg.tls.cert && cfg.tls.ca)) throw new ConfigError('tls.mutual', 'mutual TLS needs tls.cert, tls.key and tls.ca (the CA that signs the clients)');
+  const tls: ServerTlsFiles | undefined = cfg.tls.cert
+    ? { cert: cfg.tls.cert, key: cfg.tls.key, ...(cfg.tls.ca ? { clientCa: cfg.tls.ca } : {}), requireClientCert: cfg.tls.mutual }
+    : undefined;
+  if (tls) for (const f of [tls.cert, tls.key, ...(tls.clientCa ? [tls.clientCa] : [])]) if (!fs.existsSync(f)) throw new ConfigError('tls', `file ${f} does not exist`);
   const port = await server.bind(`${cfg.grpc.host}:${cfg.grpc.port}`, tls);
   const address = `${cfg.grpc.host}:${port}`;
   let metricsServer: MetricsServer | undefined;
@@ -88,7 +91,7 @@ export async function startService<C extends Component, S extends Schema>(o: Ser
   await parts.started?.(address);
   const metricsAddress = metricsServer ? `${cfg.metrics.host}:${metricsServer.port}` : undefined;
   process.stdout.write(`${JSON.stringify({ event: 'listening', component: o.component, grpc: address, ...(metricsAddress ? { metrics: metricsAddress } : {}), pid: process.pid })}\n`);
-  logger.info('listening', { grpc: address, metrics: metricsAddress ?? null, tls: Boolean(tls), mtls: Boolean(tls?.checkClientCertificate), auth: Boolean(cfg.auth.token) });
+  logger.info('listening', { grpc: address, metrics: metricsAddress ?? null, tls: Boolean(tls), mtls: Boolean(tls?.requireClientCert), auth: Boolean(cfg.auth.token) });
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
