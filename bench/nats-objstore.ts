@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { connect as connectV2, StorageType as StorageTypeV2 } from 'nats';
 import { connect as connectV3 } from '@nats-io/transport-node';
 import { Objm, setSha256Backend, StorageType } from '@nats-io/obj';
-import { startNatsServer } from '../test/helpers/nats-server.js';
+import { startNatsServer } from '../lib/services/local/nats-server.js';
 
 interface BlobStore {
   putBlob(meta: { name: string; options?: { max_chunk_size?: number } }, data: Uint8Array): Promise<unknown>;

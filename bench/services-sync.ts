@@ -25,7 +25,7 @@ import { countValues } from '../lib/engine/models/params.js';
 import { smallDeepLabSpec } from '../lib/engine/models/spec.js';
 import type { TensorData } from '../lib/engine/ir/tensor.js';
 import { WeightStore } from '../lib/services/sync/weight-store.js';
-import { startNatsServer } from '../test/helpers/nats-server.js';
+import { startNatsServer } from '../lib/services/local/nats-server.js';
 
 export interface EmaSyncResult {
   params: number;

@@ -55,8 +55,8 @@ import { IMAGENET_NORMALIZATION, loadSegModel, saveSegModel } from '../lib/model
 import { codeVersion } from '../lib/run/code-version.js';
 import { makeClient, unary } from '../lib/services/grpc/client.js';
 import { validateAdaptConfig } from '../lib/train/adapt-config.js';
-import { startNatsServer, type NatsServerHandle } from '../test/helpers/nats-server.js';
-import { startServiceProcess, type ServiceProcess } from '../test/helpers/service-process.js';
+import { startNatsServer, type NatsServerHandle } from '../lib/services/local/nats-server.js';
+import { startServiceProcess, type ServiceProcess } from '../lib/services/local/service-process.js';
 import { measureEmaSync, type EmaSyncResult } from './services-sync.js';
 
 const SPEC: CommandSpec = {

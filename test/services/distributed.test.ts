@@ -20,8 +20,8 @@ import { IMAGENET_NORMALIZATION, saveSegModel } from '../../lib/model/model-file
 import { makeClient, unary } from '../../lib/services/grpc/client.js';
 import { validateAdaptConfig } from '../../lib/train/adapt-config.js';
 import { adaptRun } from '../../lib/train/adapt-run.js';
-import { startNatsServer, type NatsServerHandle } from '../helpers/nats-server.js';
-import { startServiceProcess, type ServiceProcess } from '../helpers/service-process.js';
+import { startNatsServer, type NatsServerHandle } from '../../lib/services/local/nats-server.js';
+import { startServiceProcess, type ServiceProcess } from '../../lib/services/local/service-process.js';
 
 type Rec = Record<string, number | string>;
 const STEP_KEYS = ['loss', 'student_loss', 'metric_loss', 'mean_reliability', 'mixed_fraction', 'mean_weight', 'lr', 'teacher_version'];

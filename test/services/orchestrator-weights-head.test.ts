@@ -8,7 +8,7 @@ import path from 'node:path';
 import { makeClient, unary } from '../../lib/services/grpc/index.js';
 import type { ClientOf } from '../../lib/services/grpc/index.js';
 import { WeightStore } from '../../lib/services/sync/index.js';
-import { startNatsServer, type NatsServerHandle } from '../helpers/nats-server.js';
+import { startNatsServer, type NatsServerHandle } from '../../lib/services/local/nats-server.js';
 import { FakeStudent, startOrchestrator, tinySetup, tmpDir, TOKEN, until, type StartedOrchestrator } from './orchestrator-fixture.js';
 
 describe('orchestrator: published weights version from NATS', function () {

@@ -25,8 +25,8 @@ import { PROTOCOLS } from '../../lib/data/datasets/protocols.js';
 import { createDeepLab, smallDeepLabSpec } from '../../lib/engine/models/index.js';
 import { IMAGENET_NORMALIZATION, saveSegModel } from '../../lib/model/model-file.js';
 import { hasOpenssl, makeCerts } from '../helpers/certs.js';
-import { startNatsServer, type NatsServerHandle } from '../helpers/nats-server.js';
-import { startServiceProcess, type ServiceProcess } from '../helpers/service-process.js';
+import { startNatsServer, type NatsServerHandle } from '../../lib/services/local/nats-server.js';
+import { startServiceProcess, type ServiceProcess } from '../../lib/services/local/service-process.js';
 
 const PYTHON = process.env['PYTHON'] ?? 'python3';
 const CLIENT_DIR = path.resolve('tools', 'python-client');

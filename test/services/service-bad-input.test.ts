@@ -22,9 +22,9 @@ import { encodeSnapshot, StaleVersionError, WeightStore } from '../../lib/servic
 import { objectName } from '../../lib/services/sync/weight-store.js';
 import { validateAdaptConfig } from '../../lib/train/adapt-config.js';
 import { adaptConfigJson } from '../../lib/train/adapt-run.js';
-import { startNatsServer, type NatsServerHandle } from '../helpers/nats-server.js';
+import { startNatsServer, type NatsServerHandle } from '../../lib/services/local/nats-server.js';
 import { hasOpenssl, makeCerts, type Certs } from '../helpers/certs.js';
-import { startServiceProcess, type ServiceProcess } from '../helpers/service-process.js';
+import { startServiceProcess, type ServiceProcess } from '../../lib/services/local/service-process.js';
 
 const TOKEN = 's3cret';
 

@@ -13,9 +13,9 @@ import { createDeepLab, smallDeepLabSpec } from '../../lib/engine/models/index.j
 import { IMAGENET_NORMALIZATION, saveSegModel } from '../../lib/model/model-file.js';
 import { bearerMetadata } from '../../lib/services/grpc/auth.js';
 import { makeClient, unary } from '../../lib/services/grpc/client.js';
-import { startNatsServer, type NatsServerHandle } from '../helpers/nats-server.js';
+import { startNatsServer, type NatsServerHandle } from '../../lib/services/local/nats-server.js';
 import { startPrometheus, type PrometheusHandle } from '../helpers/prometheus.js';
-import { startServiceProcess, type ServiceProcess } from '../helpers/service-process.js';
+import { startServiceProcess, type ServiceProcess } from '../../lib/services/local/service-process.js';
 
 const TOKEN = 'stack-token';
 

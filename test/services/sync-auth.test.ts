@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { SyncAuthError, SyncError } from '../../lib/services/sync/errors.js';
 import { WeightStore } from '../../lib/services/sync/weight-store.js';
-import { startNatsServer, type NatsServerHandle } from '../helpers/nats-server.js';
+import { startNatsServer, type NatsServerHandle } from '../../lib/services/local/nats-server.js';
 import { sameTensor, sampleWeights } from './sync-fixtures.js';
 
 describe('sync/weight-store credentials', function () {

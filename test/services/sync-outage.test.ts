@@ -9,7 +9,7 @@ import type { TensorData } from '../../lib/engine/ir/tensor.js';
 import { SyncUnavailableError } from '../../lib/services/sync/errors.js';
 import type { ConnectionEvent } from '../../lib/services/sync/observer.js';
 import { WeightStore } from '../../lib/services/sync/weight-store.js';
-import { startNatsServer, type NatsServerHandle } from '../helpers/nats-server.js';
+import { startNatsServer, type NatsServerHandle } from '../../lib/services/local/nats-server.js';
 import { sameTensor, sampleWeights } from './sync-fixtures.js';
 
 function assertSameWeights(got: ReadonlyMap<string, TensorData>, want: ReadonlyMap<string, TensorData>): void {

@@ -12,7 +12,7 @@ import { SnapshotCorruptError, StaleVersionError, SyncError, WaitTimeoutError } 
 import type { FailureEvent, TransferEvent } from '../../lib/services/sync/observer.js';
 import { encodeSnapshot, weightsDigest } from '../../lib/services/sync/snapshot.js';
 import { objectName, parseObjectName, WeightStore } from '../../lib/services/sync/weight-store.js';
-import { startNatsServer, type NatsServerHandle } from '../helpers/nats-server.js';
+import { startNatsServer, type NatsServerHandle } from '../../lib/services/local/nats-server.js';
 import { cloneWeights, sameTensor, sampleWeights } from './sync-fixtures.js';
 
 const PREFIX = 'test-weights';

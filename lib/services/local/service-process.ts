@@ -1,11 +1,13 @@
 /**
- * A service process for integration tests: `node dist/<name>/main.js ARGS`, started for real,
+ * A service process for integration tests and benches: `node dist/<name>/main.js ARGS`, started for real,
  * its "listening" line read for the bound addresses; kill() (SIGKILL, a crash), stop()
  * (SIGTERM, graceful) and restart() on the same gRPC port. Every process is killed when the
  * test process exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import readline from 'node:readline';
+import { repoRoot } from '../../run/code-version.js';
 
 export interface ServiceProcess {
   readonly name: string;
@@ -28,7 +30,7 @@ process.on('exit', () => {
 });
 
 function launch(name: string, args: readonly string[], env: NodeJS.ProcessEnv, logs: string[]): Promise<{ proc: ChildProcess; grpc: string; metrics: string }> {
-  const proc = spawn(process.execPath, [`dist/${name}/main.js`, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [path.join(repoRoot(), 'dist', name, 'main.js'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(proc);
   proc.on('exit', () => live.delete(proc));
   proc.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));

@@ -13,9 +13,9 @@
  *   killed and its directory removed (a synchronous 'exit' handler, and SIGTERM/SIGHUP/SIGINT
  *   handlers that clean up and re-raise the signal when nothing else handles it).
  */
+import { findNatsServer, freePort, probeNats } from './nats.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -70,47 +70,12 @@ function installExitHook(): void {
   }
 }
 
-/** Absolute path of the nats-server binary, or undefined. */
-export function findNatsServer(): string | undefined {
-  const env = process.env['NATS_SERVER_BIN'];
-  if (env) return fs.existsSync(env) ? env : undefined;
-  for (const dir of (process.env['PATH'] ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const p = path.join(dir, 'nats-server');
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      return p;
-    } catch { /* next */ }
-  }
-  return undefined;
-}
-
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /** Resolves once a TCP client on the port receives the server's INFO line. */
-async function probeInfo(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host: '127.0.0.1', port });
-    let buf = '';
-    const done = (ok: boolean) => { sock.destroy(); resolve(ok); };
-    sock.setTimeout(1000, () => done(false));
-    sock.on('error', () => done(false));
-    sock.on('data', (d) => { buf += d.toString('utf8'); if (buf.startsWith('INFO ')) done(true); });
-  });
-}
+const probeInfo = (port: number): Promise<boolean> => probeNats('127.0.0.1', port);
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export { findNatsServer, freePort };
 
 export async function startNatsServer(opts: NatsServerOptions = {}): Promise<NatsServerHandle> {
   const bin = findNatsServer();
