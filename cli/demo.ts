@@ -1,13 +1,16 @@
 /**
- * The main job on the embedded default, in one process tree: train (or reuse) a SynthStreet
- * source model, adapt it to a SynthStreet target style with STvM, evaluate source-only and
- * adapted models on that style's labelled validation frames (diagnostic only — the adapted
- * model is the last checkpoint, never selected with these labels), print the comparison and
- * write colour overlays.
+ * The main job on the embedded default, through the services: train (or reuse) a SynthStreet
+ * source model; start nats-server and the teacher, student and orchestrator services on this
+ * machine (`sfda up --detach`); adapt the model to a SynthStreet target style with STvM as a
+ * run of the orchestrator (`sfda start … --watch`); stop the stack (`sfda down`); evaluate the
+ * source-only and adapted models on that style's labelled validation frames (diagnostic only —
+ * the adapted model is the last checkpoint, never selected with these labels); print the
+ * comparison and write colour overlays.
  *
  * Each stage is one of the project's own commands, run as a child process, so the demo is
- * exactly what a user would type: train-source → adapt → evaluate. Finished stages are reused
- * on a second run (each writes its outputs atomically), so an interrupted demo resumes.
+ * exactly what a user would type. Finished stages are reused on a second run (each writes its
+ * outputs atomically); an interrupted adaptation is resumed from its checkpoint.
+ * `--single-process` adapts with `node dist/cli/adapt.js` instead of the services.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -28,20 +31,24 @@ const SPEC: CommandSpec = {
     'adapt-iterations': { type: 'number', help: 'adaptation iterations (config default when omitted)' },
     'eval-count': { type: 'number', help: 'labelled target frames to evaluate on', default: 100 },
     fresh: { type: 'boolean', help: 'delete --out first and redo every stage' },
+    'single-process': { type: 'boolean', help: 'adapt in this process tree (node dist/cli/adapt.js) instead of through the services' },
   },
   examples: ['npm run demo', 'node dist/cli/demo.js --style dusk --out runs/demo-dusk'],
 };
 
 const DIST = path.dirname(fileURLToPath(import.meta.url));
 
+/** Runs one of the project's commands (a path under dist/) as a child process, printing it first. */
 function runCli(script: string, args: string[], label: string): Promise<void> {
-  process.stderr.write(`\n== ${label}\n$ node dist/cli/${script} ${args.map((a) => (/[\s;'"]/.test(a) ? `'${a}'` : a)).join(' ')}\n`);
+  process.stderr.write(`\n== ${label}\n$ node dist/${script} ${args.map((a) => (/[\s;'"]/.test(a) ? `'${a}'` : a)).join(' ')}\n`);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(DIST, script), ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, [path.join(DIST, '..', script), ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${label} failed (exit code ${code}); its output is above`))));
   });
 }
+
+const SFDA = 'orchestrator/cli/sfda.js';
 
 interface EvalJson { mIoU: number | null; iou: Record<string, number | null> }
 
@@ -68,7 +75,7 @@ async function main(): Promise<void> {
       const args = ['--config', f['source-config'] as string, '--out', dir];
       if (fs.existsSync(path.join(dir, 'checkpoints', 'latest.json'))) args.push('--resume');
       if (typeof f['source-iterations'] === 'number') args.push('--set', `iterations=${f['source-iterations']}`);
-      await runCli('train-source.js', args, 'train the source model on SynthStreet source style');
+      await runCli('cli/train-source.js', args, 'train the source model on SynthStreet source style');
     }
   }
 
@@ -82,10 +89,28 @@ async function main(): Promise<void> {
     if (cfg.eval) cfg.eval = { ...cfg.eval, style, every: 0 };
     const cfgFile = path.join(out, `adapt-${style}.config.json`);
     fs.writeFileSync(cfgFile, `${JSON.stringify(cfg, null, 2)}\n`);
-    const args = ['--config', cfgFile, '--source', source, '--out', adaptDir, '--progress'];
-    if (fs.existsSync(path.join(adaptDir, 'checkpoints', 'latest.json'))) args.push('--resume');
-    if (typeof f['adapt-iterations'] === 'number') args.push('--iterations', String(f['adapt-iterations']));
-    await runCli('adapt.js', args, `adapt to '${style}' with STvM (no target labels)`);
+    if (f['single-process']) {
+      const args = ['--config', cfgFile, '--source', source, '--out', adaptDir, '--progress'];
+      if (fs.existsSync(path.join(adaptDir, 'checkpoints', 'latest.json'))) args.push('--resume');
+      if (typeof f['adapt-iterations'] === 'number') args.push('--iterations', String(f['adapt-iterations']));
+      await runCli('cli/adapt.js', args, `adapt to '${style}' with STvM in one process (no target labels)`);
+    } else {
+      // the run directory is <runs root>/<run id> = adaptDir
+      const state = ['--state', path.join(out, 'stack')];
+      await runCli(SFDA, ['up', '--detach', ...state, '--orchestrator-arg', `--orchestrator.runsRoot ${out}`], 'start nats-server and the teacher, student and orchestrator services');
+      try {
+        const runId = path.basename(adaptDir);
+        if (fs.existsSync(path.join(adaptDir, 'run.json'))) {
+          await runCli(SFDA, ['resume', runId, '--watch', ...state], `resume the adaptation run '${runId}' from its checkpoint`);
+        } else {
+          const args = ['start', '--config', cfgFile, '--source', source, '--run-id', runId, '--watch', ...state];
+          if (typeof f['adapt-iterations'] === 'number') args.push('--set', `iterations=${f['adapt-iterations']}`);
+          await runCli(SFDA, args, `adapt to '${style}' with STvM through the services (no target labels)`);
+        }
+      } finally {
+        await runCli(SFDA, ['down', ...state], 'stop the services');
+      }
+    }
   }
 
   // 3. evaluation on the target style's labelled validation frames (diagnostic)
@@ -93,7 +118,7 @@ async function main(): Promise<void> {
   for (const [name, model] of [['source-only', source], ['STvM (teacher)', adapted]] as const) {
     const tag = name.startsWith('source') ? 'source-only' : 'stvm';
     const json = path.join(out, `eval-${style}-${tag}.json`);
-    await runCli('evaluate.js', [
+    await runCli('cli/evaluate.js', [
       '--model', model, '--synth-style', style, '--synth-count', String(f['eval-count']),
       '--json', json, '--export', path.join(out, `pred-${style}-${tag}`), '--overlays', '4',
     ], `evaluate ${name} on '${style}' validation frames`);
