@@ -2,7 +2,9 @@
  * The whole stack as a user runs it, with real parts: nats-server, the teacher, student and
  * orchestrator processes, a run started and followed through the orchestrator (bearer token
  * on), and a real Prometheus scraping the three /metrics endpoints: every target is up and
- * the student's step counter reads the run's student steps.
+ * the student's step counter reads the run's student steps. Then the student process is killed
+ * mid-run and started again: the orchestrator resumes the run on it from the last checkpoint,
+ * and the run's losses equal those of the same run in one process.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -14,6 +16,8 @@ import { IMAGENET_NORMALIZATION, saveSegModel } from '../../lib/model/model-file
 import { bearerMetadata } from '../../lib/services/grpc/auth.js';
 import { makeClient, unary } from '../../lib/services/grpc/client.js';
 import { startNatsServer, type NatsServerHandle } from '../../lib/services/local/nats-server.js';
+import { validateAdaptConfig } from '../../lib/train/adapt-config.js';
+import { adaptRun } from '../../lib/train/adapt-run.js';
 import { startPrometheus, type PrometheusHandle } from '../helpers/prometheus.js';
 import { startServiceProcess, type ServiceProcess } from '../../lib/services/local/service-process.js';
 
@@ -84,6 +88,49 @@ describe('the stack: orchestrator-driven run scraped by a real Prometheus', func
       assert.equal(labels.metric['component'], 'teacher');
       const handled = await prom!.query('sum by (method) (sfda_grpc_server_handled_total{component="teacher",code="OK"})');
       assert.ok(handled.some((s) => s.metric['method'] === 'Label' && s.value >= 5), JSON.stringify(handled));
+    } finally {
+      orch.close();
+    }
+  });
+
+  it('student killed mid-run: the orchestrator resumes the run on the restarted student; the losses equal one process', async () => {
+    const config = {
+      iterations: 8, batch: 2, seed: 4, source: path.join(dir, 'source.model.ckpt'),
+      target: { source: 'synthstreet', style: 'dusk', count: 6, width: 64, height: 48 },
+      augment: { cropWidth: 48, cropHeight: 40 },
+      eval: { source: 'synthstreet', style: 'dusk', count: 2, width: 64, height: 48 },
+      stvm: { metric: { hidden: 16, dim: 8, warmupIters: 1 } },
+      runtime: { threads: 1, checkpointEvery: 2 },
+    };
+    const single = path.join(dir, 'single');
+    await adaptRun({ cfg: validateAdaptConfig(config), out: single, resume: false, console: 'none', progress: false });
+    const orch = makeClient('Orchestrator', procs[2]!.address);
+    const md = bearerMetadata(TOKEN);
+    try {
+      await unary(orch, 'StartRun', { run_id: 'recover', config_json: JSON.stringify(config), source_model: '', mode: 'sync', max_staleness: 0, overrides: {} }, { metadata: md });
+      let killed = false;
+      let info = await unary(orch, 'GetRun', { run_id: 'recover' }, { metadata: md });
+      const seen = new Set<string>();
+      for (let i = 0; i < 1200 && !['FINISHED', 'FAILED'].includes(info.phase); i++) {
+        if (!killed && Number(info.step) >= 3) {
+          killed = true;
+          await procs[1]!.kill();
+          await new Promise((r) => setTimeout(r, 500));
+          await procs[1]!.restart();
+        }
+        await new Promise((r) => setTimeout(r, 100));
+        info = await unary(orch, 'GetRun', { run_id: 'recover' }, { metadata: md });
+        seen.add(info.phase);
+      }
+      assert.ok(killed, 'the student was killed mid-run');
+      assert.equal(info.phase, 'FINISHED', `${info.error}\n${procs[1]!.log().slice(-2000)}`);
+      assert.ok(seen.has('RECOVERING'), `phases seen: ${[...seen].join(', ')}`);
+      const runJson = JSON.parse(fs.readFileSync(path.join(dir, 'runs', 'recover', 'run.json'), 'utf8')) as { restarts?: number };
+      assert.ok((runJson.restarts ?? 0) >= 1, `restarts ${runJson.restarts}`);
+      const recs = (d: string) => fs.readFileSync(path.join(d, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r['kind'] === undefined);
+      const a = recs(path.join(dir, 'runs', 'recover')), b = recs(single);
+      assert.deepEqual(a.map((r) => r['step']), b.map((r) => r['step']));
+      for (let k = 0; k < b.length; k++) for (const key of ['loss', 'student_loss', 'metric_loss']) assert.equal(a[k]![key], b[k]![key], `step ${k}: ${key}`);
     } finally {
       orch.close();
     }
