@@ -3,16 +3,15 @@
  * model on tiny SynthStreet target frames, through `node dist/cli/adapt.js`; the shipped
  * configs (P0–P2 and paper scale) validate; help and config errors.
  */
+import { writeTinySourceModel } from '../helpers/tiny-model.js';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { PROTOCOLS } from '../../lib/data/datasets/protocols.js';
-import { createDeepLab, smallDeepLabSpec } from '../../lib/engine/models/index.js';
 import { validateAdaptConfig } from '../../lib/train/adapt-config.js';
-import { IMAGENET_NORMALIZATION, saveSegModel } from '../../lib/model/model-file.js';
+import { IMAGENET_NORMALIZATION } from '../../lib/model/model-file.js';
 import { openModel } from '../../lib/model/model-predictor.js';
 import { toBatch } from '../../lib/model/to-batch.js';
 import { synthStreetDataset } from '../../lib/train/synth-dataset.js';
@@ -26,12 +25,7 @@ describe('adapt command', function () {
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stvm-adapt-'));
-    const spec = smallDeepLabSpec({ widths: [8, 8, 16, 16], stemWidth: 8, numClasses: 11, asppDilations: [1, 2], bn: 'train', seed: 3 });
-    const { g } = createDeepLab(spec, 1, 33, 33);
-    await saveSegModel(path.join(dir, 'source.model.ckpt'), {
-      meta: { format: 'stvm-segmodel', version: 1, spec, normalize: IMAGENET_NORMALIZATION, protocol: 'camvid11', classes: PROTOCOLS.camvid11.classes, inputSize: [64, 48] },
-      tensors: new Map(g.graph.initializers),
-    });
+    await writeTinySourceModel(path.join(dir, 'source.model.ckpt'));
     fs.writeFileSync(path.join(dir, 'tiny.json'), JSON.stringify({
       iterations: 3, batch: 2,
       target: { source: 'synthstreet', style: 'dusk', count: 4, width: 64, height: 48 },

@@ -10,13 +10,11 @@
  *   killed and the run resumed on a new student; nats-server restarted mid-run; SIGTERM on the
  *   student (checkpoint, exit 0, then resume).
  */
+import { writeTinySourceModel } from '../helpers/tiny-model.js';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PROTOCOLS } from '../../lib/data/datasets/protocols.js';
-import { createDeepLab, smallDeepLabSpec } from '../../lib/engine/models/index.js';
-import { IMAGENET_NORMALIZATION, saveSegModel } from '../../lib/model/model-file.js';
 import { makeClient, unary } from '../../lib/services/grpc/client.js';
 import { validateAdaptConfig } from '../../lib/train/adapt-config.js';
 import { adaptRun } from '../../lib/train/adapt-run.js';
@@ -85,12 +83,7 @@ describe('distributed run (real nats-server, teacher and student processes)', fu
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfda-dist-'));
-    const spec = smallDeepLabSpec({ widths: [8, 8, 16, 16], stemWidth: 8, numClasses: 11, asppDilations: [1, 2], bn: 'train', seed: 3 });
-    const { g } = createDeepLab(spec, 1, 33, 33);
-    await saveSegModel(path.join(dir, 'source.model.ckpt'), {
-      meta: { format: 'stvm-segmodel', version: 1, spec, normalize: IMAGENET_NORMALIZATION, protocol: 'camvid11', classes: PROTOCOLS.camvid11.classes, inputSize: [64, 48] },
-      tensors: new Map(g.graph.initializers),
-    });
+    await writeTinySourceModel(path.join(dir, 'source.model.ckpt'));
     config = {
       name: 'stvm', iterations: 6, batch: 2, seed: 5, source: path.join(dir, 'source.model.ckpt'),
       target: { source: 'synthstreet', style: 'dusk', count: 6, width: 64, height: 48 },

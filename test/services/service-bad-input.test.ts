@@ -5,6 +5,7 @@
  * its shape, an oversized message, a weight snapshot with a bad checksum (refused, the old
  * weights stay), and a stale version (never published, never applied backwards).
  */
+import { writeTinySourceModel } from '../helpers/tiny-model.js';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,9 +13,7 @@ import path from 'node:path';
 import { Metadata, status } from '@grpc/grpc-js';
 import { connect } from '@nats-io/transport-node';
 import { Objm } from '@nats-io/obj';
-import { PROTOCOLS } from '../../lib/data/datasets/protocols.js';
-import { createDeepLab, smallDeepLabSpec } from '../../lib/engine/models/index.js';
-import { IMAGENET_NORMALIZATION, loadSegModel, saveSegModel } from '../../lib/model/model-file.js';
+import { loadSegModel } from '../../lib/model/model-file.js';
 import { bearerMetadata } from '../../lib/services/grpc/auth.js';
 import { makeClient, unary } from '../../lib/services/grpc/client.js';
 import { encodeTensor } from '../../lib/services/grpc/tensor-codec.js';
@@ -49,13 +48,8 @@ describe('teacher service: bad input (real process)', function () {
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfda-bad-'));
-    const spec = smallDeepLabSpec({ widths: [8, 8, 16, 16], stemWidth: 8, numClasses: 11, asppDilations: [1, 2], bn: 'train', seed: 3 });
-    const { g } = createDeepLab(spec, 1, 33, 33);
     const src = path.join(dir, 'source.model.ckpt');
-    await saveSegModel(src, {
-      meta: { format: 'stvm-segmodel', version: 1, spec, normalize: IMAGENET_NORMALIZATION, protocol: 'camvid11', classes: PROTOCOLS.camvid11.classes, inputSize: [64, 48] },
-      tensors: new Map(g.graph.initializers),
-    });
+    await writeTinySourceModel(src);
     paramNames = [...(await loadSegModel(src)).tensors.keys()].filter((k) => k.endsWith('.weight'));
     nats = await startNatsServer();
     teacher = await startServiceProcess('teacher-service', ['--nats.servers', nats.url, '--auth.token', TOKEN, '--grpc.maxMessageBytes', String(2_000_000), '--metrics.enabled', 'false', '--log.level', 'error', '--teacher.waitMs', '1500']);

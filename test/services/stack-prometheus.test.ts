@@ -6,13 +6,11 @@
  * mid-run and started again: the orchestrator resumes the run on it from the last checkpoint,
  * and the run's losses equal those of the same run in one process.
  */
+import { writeTinySourceModel } from '../helpers/tiny-model.js';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PROTOCOLS } from '../../lib/data/datasets/protocols.js';
-import { createDeepLab, smallDeepLabSpec } from '../../lib/engine/models/index.js';
-import { IMAGENET_NORMALIZATION, saveSegModel } from '../../lib/model/model-file.js';
 import { bearerMetadata } from '../../lib/services/grpc/auth.js';
 import { makeClient, unary } from '../../lib/services/grpc/client.js';
 import { startNatsServer, type NatsServerHandle } from '../../lib/services/local/nats-server.js';
@@ -32,12 +30,7 @@ describe('the stack: orchestrator-driven run scraped by a real Prometheus', func
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfda-stack-'));
-    const spec = smallDeepLabSpec({ widths: [8, 8, 16, 16], stemWidth: 8, numClasses: 11, asppDilations: [1, 2], bn: 'train', seed: 3 });
-    const { g } = createDeepLab(spec, 1, 33, 33);
-    await saveSegModel(path.join(dir, 'source.model.ckpt'), {
-      meta: { format: 'stvm-segmodel', version: 1, spec, normalize: IMAGENET_NORMALIZATION, protocol: 'camvid11', classes: PROTOCOLS.camvid11.classes, inputSize: [64, 48] },
-      tensors: new Map(g.graph.initializers),
-    });
+    await writeTinySourceModel(path.join(dir, 'source.model.ckpt'));
     nats = await startNatsServer();
     const common = ['--nats.servers', nats.url, '--auth.token', TOKEN, '--log.level', 'warn'];
     const teacher = await startServiceProcess('teacher-service', common);

@@ -28,7 +28,7 @@ import { evalDataset, evalOptions } from '../../train/adapt-data.js';
 import { evaluatePredictor, type EvaluateOptions } from '../../train/evaluate.js';
 import { decodeTensor, encodeTensor, FailedPrecondition, GrpcError, Internal, isServiceError, unary } from '../grpc/index.js';
 import type { Peer } from './clients.js';
-import { parseResolvedConfig } from './run-config.js';
+import { parseResolvedConfig } from '../run-config.js';
 import { readResults, readRunConfig, RUN_CONFIG_FILE } from './run-files.js';
 import type { RunRecord } from './run-record.js';
 

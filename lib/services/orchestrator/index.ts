@@ -13,7 +13,7 @@ export * from './follower.js';
 export * from './phases.js';
 export * from './process.js';
 export * from './registry.js';
-export * from './run-config.js';
+export * from '../run-config.js';
 export * from './run-files.js';
 export * from './run-id.js';
 export * from './run-record.js';

@@ -36,7 +36,7 @@ import { exportRunModel } from './export.js';
 import { RunFollower } from './follower.js';
 import { isFollowed, mergeStudentPhase } from './phases.js';
 import { RunRegistry } from './registry.js';
-import { resolveRunConfig } from './run-config.js';
+import { resolveRunConfig } from '../run-config.js';
 import { latestCheckpointOf, readResults, readRunConfig, writeRunConfig } from './run-files.js';
 import { checkRunId, makeRunId } from './run-id.js';
 import { RUN_MODES, toRunInfo, type RunMode, type RunRecord } from './run-record.js';

@@ -11,13 +11,14 @@ import path from 'node:path';
 import type { EvaluationResult } from '../../eval/results.js';
 import type { StepMetrics } from '../../method/algorithm.js';
 import type { Logger } from '../../run/logger.js';
-import { validateAdaptConfig, type AdaptConfig } from '../../train/adapt-config.js';
+import type { AdaptConfig } from '../../train/adapt-config.js';
+import { resolveRunConfig } from '../run-config.js';
 import { adaptConfigJson, adaptRun } from '../../train/adapt-run.js';
 import { latestCheckpoint } from '../../train/loop.js';
 import type { Progress } from '../../../proto/gen/sfda/v1/Progress.js';
 import type { StudentState } from '../../../proto/gen/sfda/v1/StudentState.js';
 import type { ClientConfig } from '../grpc/client.js';
-import { FailedPrecondition, GrpcError, InvalidArgument, NotFound } from '../grpc/errors.js';
+import { FailedPrecondition, InvalidArgument, NotFound } from '../grpc/errors.js';
 import type { ServiceImpl } from '../grpc/handlers.js';
 import type { HandlersOf } from '../grpc/proto.js';
 import { requireString } from '../grpc/validate.js';
@@ -95,21 +96,7 @@ export class StudentService {
     const busy = this.active();
     if (busy) throw new FailedPrecondition(`this student is running run '${busy.id}'; stop it or use another student`);
     const dir = requireString(req.run_dir, 'run_dir');
-    let raw: unknown;
-    try {
-      raw = JSON.parse(requireString(req.config_json, 'config_json'));
-    } catch (e) {
-      if (e instanceof GrpcError) throw e;
-      throw new InvalidArgument(`config_json is not JSON: ${(e as Error).message}`);
-    }
-    if (req.source_model && raw !== null && typeof raw === 'object') (raw as Record<string, unknown>)['source'] = req.source_model;
-    let cfg: AdaptConfig;
-    try {
-      cfg = validateAdaptConfig(raw, 'config_json');
-    } catch (e) {
-      throw new InvalidArgument((e as Error).message);
-    }
-    if (!cfg.source) throw new InvalidArgument('source_model: empty, and the config names no source model');
+    const { cfg } = resolveRunConfig({ config_json: req.config_json, source_model: req.source_model, overrides: {} }, { checkSourceExists: false });
     const mode = req.mode === 'SYNC_MODE_PIPELINED' || req.mode === 2 ? 'pipelined' : 'sync';
     const staleness = mode === 'pipelined' ? Math.max(1, req.max_staleness || 2) : 0;
     if (mode === 'pipelined' && staleness < cfg.stvm.ema.every) throw new InvalidArgument(`max_staleness: ${staleness} is below stvm.ema.every ${cfg.stvm.ema.every}`);

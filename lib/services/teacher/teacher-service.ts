@@ -17,7 +17,8 @@ import { getProtocol } from '../../data/datasets/protocols.js';
 import { loopSettings, StvmAlgorithm, type TeacherCore } from '../../method/stvm/index.js';
 import { loadSegModel } from '../../model/model-file.js';
 import type { Logger } from '../../run/logger.js';
-import { validateAdaptConfig, type AdaptConfig } from '../../train/adapt-config.js';
+import type { AdaptConfig } from '../../train/adapt-config.js';
+import { resolveRunConfig } from '../run-config.js';
 import type { LabelReply } from '../../../proto/gen/sfda/v1/LabelReply.js';
 import type { StateChunk } from '../../../proto/gen/sfda/v1/StateChunk.js';
 import type { TeacherState } from '../../../proto/gen/sfda/v1/TeacherState.js';
@@ -103,21 +104,7 @@ export class TeacherService {
     if (have && have.hash === req.config_hash && !req.reset) return have;
     const pending = this.loading.get(id);
     if (pending) return pending;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(requireString(req.config_json, 'config_json'));
-    } catch (e) {
-      if (e instanceof GrpcError) throw e;
-      throw new InvalidArgument(`config_json is not JSON: ${(e as Error).message}`);
-    }
-    let cfg: AdaptConfig;
-    try {
-      cfg = validateAdaptConfig(raw, 'config_json');
-    } catch (e) {
-      throw new InvalidArgument((e as Error).message);
-    }
-    const source = req.source_model || cfg.source;
-    if (!source) throw new InvalidArgument('source_model: empty, and the config names no source model');
+    const { cfg, sourceModel: source } = resolveRunConfig({ config_json: req.config_json, source_model: req.source_model, overrides: {} }, { checkSourceExists: false });
     const p = (async () => {
       let model;
       try {

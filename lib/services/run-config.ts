@@ -8,11 +8,12 @@
  * The resolved config (every default filled in, weighting.params kept) is what the student
  * gets and what run.config.json keeps for a resume: the same text validates to the same config.
  */
+import { adaptConfigJson } from '../train/adapt-run.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, type FieldSpec, type Schema } from '../../config/schema.js';
-import { ADAPT_SCHEMA, validateAdaptConfig, type AdaptConfig } from '../../train/adapt-config.js';
-import { InvalidArgument } from '../grpc/index.js';
+import { ConfigError, type FieldSpec, type Schema } from '../config/schema.js';
+import { ADAPT_SCHEMA, validateAdaptConfig, type AdaptConfig } from '../train/adapt-config.js';
+import { InvalidArgument } from './grpc/index.js';
 
 export interface RunConfigRequest {
   readonly config_json: string;
@@ -98,11 +99,6 @@ export function applyConfigOverrides(raw: Record<string, unknown>, overrides: Re
   return root;
 }
 
-/** The resolved config as the JSON object the student receives (weighting.params included). */
-export function resolvedConfigObject(cfg: AdaptConfig): Record<string, unknown> {
-  const { weightingParams, ...resolved } = cfg;
-  return { ...resolved, weighting: { ...resolved.weighting, params: weightingParams } };
-}
 
 /** Parses, overrides, validates; every failure is InvalidArgument naming the field. */
 export function resolveRunConfig(req: RunConfigRequest, opts: { checkSourceExists?: boolean } = {}): RunConfig {
@@ -129,7 +125,7 @@ export function resolveRunConfig(req: RunConfigRequest, opts: { checkSourceExist
     throw new InvalidArgument(`source_model: ${sourceModel} does not exist (the orchestrator and the services must see the same storage)`, 'source_model');
   }
   cfg = { ...cfg, source: sourceModel };
-  return { cfg, json: JSON.stringify(resolvedConfigObject(cfg)), sourceModel };
+  return { cfg, json: adaptConfigJson(cfg), sourceModel };
 }
 
 /** Re-reads a resolved config text (run.config.json) for a resume. */
