@@ -18,7 +18,8 @@ export interface LabelReply {
    */
   'reliability'?: (_sfda_v1_Tensor | null);
   /**
-   * softmax [N, C, H, W] (only with want_probs).
+   * softmax [N, C, H, W] (only with want_probs, and only for runs whose weighting uses the
+   * probabilities: the teacher builds its graph with the softmax output only then).
    */
   'probs'?: (_sfda_v1_Tensor | null);
   /**
@@ -46,7 +47,8 @@ export interface LabelReply__Output {
    */
   'reliability': (_sfda_v1_Tensor__Output | null);
   /**
-   * softmax [N, C, H, W] (only with want_probs).
+   * softmax [N, C, H, W] (only with want_probs, and only for runs whose weighting uses the
+   * probabilities: the teacher builds its graph with the softmax output only then).
    */
   'probs': (_sfda_v1_Tensor__Output | null);
   /**
