@@ -51,6 +51,18 @@ describe('shape and gradient errors name the op and the node', () => {
     throwsNaming(() => g.op1('NonZero', [x], {}, { name: 'nz' }), ShapeError, 'NonZero', "'nz'", 'depends on the data');
   });
 
+  it('LayerNormalization: statistic outputs keep the outer axes; bad axis, Scale/B shape or stash_type raise', () => {
+    const g = new GraphBuilder('e8');
+    const x = g.input('x', 'float32', [2, 3, 4]);
+    const s = g.input('s', 'float32', [3, 4]);
+    const [y, mean, inv] = g.op('LayerNormalization', [x, s], { axis: 1 }, { outputs: 3 });
+    assert.deepEqual([g.shape(y!), g.shape(mean!), g.shape(inv!)], [[2, 3, 4], [2, 1, 1], [2, 1, 1]]);
+    throwsNaming(() => g.op1('LayerNormalization', [x, s], { axis: 3 }, { name: 'ln_axis' }), ShapeError, 'LayerNormalization', "'ln_axis'", 'axis 3');
+    throwsNaming(() => g.op1('LayerNormalization', [x, s], {}, { name: 'ln_scale' }), ShapeError, "'ln_scale'", 'input 1 [3,4]', '[4]');
+    throwsNaming(() => g.op1('LayerNormalization', [x, s, g.input('b', 'float32', [4])], { axis: -2 }, { name: 'ln_bias' }), ShapeError, "'ln_bias'", 'input 2 [4]');
+    throwsNaming(() => g.op1('LayerNormalization', [x, s], { axis: 1, stash_type: 0 }, { name: 'ln_stash' }), ShapeError, "'ln_stash'", 'stash_type 0');
+  });
+
   it('an op with no gradient rule on the path from the loss raises NoGradientError', () => {
     const g = new GraphBuilder('e6');
     const x = g.input('x', 'float32', [2, 3]);

@@ -1,6 +1,13 @@
 """Cases for element-wise ops and reductions (prefix ew_): Sub, Div, Relu, LeakyRelu, Sigmoid,
 Tanh, Clip, Exp, Log, Sqrt, Pow, Neg, Reciprocal, Abs, Where, Identity, Cast, Max, Min, Mean,
-ReduceMean, ReduceMax, ReduceL2, ReduceSumSquare."""
+ReduceMean, ReduceMax, ReduceL2, ReduceSumSquare, HardSwish, HardSigmoid, Erf.
+
+HardSwish / HardSigmoid cases (regenerate with --only ew_hard) put inputs exactly on the kinks, so
+the fixtures pin PyTorch's subgradients there: hardswish_backward gives 0 at x = -3 and 1 at x = 3,
+hardsigmoid_backward gives 0 at both clip points (open interval). HardSigmoid with other alpha/beta
+is written as F.hardsigmoid(6 * (alpha * x + beta - 0.5)), which is clamp(alpha * x + beta, 0, 1)
+with hardsigmoid's subgradient (torch.clamp's own is the closed interval, which torch.onnx never
+exports as HardSigmoid); alpha/beta are dyadic so the kinks land exactly on +-3 in float64."""
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -30,7 +37,7 @@ def f32(*v):
 
 
 def cases():
-    return binaries() + unaries() + clip_pow() + reductions()
+    return binaries() + unaries() + clip_pow() + reductions() + hard_erf()
 
 
 def binaries():
@@ -135,4 +142,39 @@ def reductions():
              inputs=[Inp(rnd(2, 3, 4, seed=68))], fn=lambda x: [(x[0] * x[0]).sum(dim=1, keepdim=True)]),
         dict(op='ReduceSumSquare', name='ew_reducesumsquare_all', attrs={'keepdims': I(0)},
              inputs=[Inp(rnd(3, 4, seed=69))], fn=lambda x: [(x[0] * x[0]).sum()]),
+    ]
+
+
+def with_kinks(values, *kinks):
+    """values (float32) with its first entries replaced by each kink k and k -+ 0.25."""
+    v = values.reshape(-1).copy()
+    pts = []
+    for k in kinks:
+        pts += [k, k - 0.25, k + 0.25]
+    v[:len(pts)] = np.array(pts, dtype=np.float32)
+    return v.reshape(values.shape)
+
+
+def hardsigmoid_ref(alpha, beta):
+    return lambda x: [F.hardsigmoid(6.0 * (alpha * x[0] + beta - 0.5))]
+
+
+def hard_erf():
+    return [
+        dict(op='HardSwish', name='ew_hardswish', inputs=[Inp(with_kinks(rnd(4, 5, seed=71, lo=-5, hi=5), -3.0, 3.0))],
+             fn=lambda x: [F.hardswish(x[0])]),
+        dict(op='HardSwish', name='ew_hardswish_inner', inputs=[Inp(rnd(2, 3, 4, seed=72, lo=-3.5, hi=3.5))],
+             fn=lambda x: [F.hardswish(x[0])]),
+        # what torch.onnx exports for F.hardsigmoid / nn.Hardsigmoid: alpha = 1/6 (float32), beta left at 0.5
+        dict(op='HardSigmoid', name='ew_hardsigmoid_torch', attrs={'alpha': FL(float(np.float32(1 / 6)))},
+             inputs=[Inp(with_kinks(rnd(4, 5, seed=73, lo=-5, hi=5), -3.0, 3.0))], fn=lambda x: [F.hardsigmoid(x[0])]),
+        # ONNX defaults alpha = 0.2, beta = 0.5 (clip points +-2.5, kept away from: 0.2 is not dyadic)
+        dict(op='HardSigmoid', name='ew_hardsigmoid_onnx_default',
+             inputs=[Inp(np.where(np.abs(np.abs(v := rnd(3, 4, seed=74, lo=-4, hi=4)) - 2.5) < 0.05, 0.0, v).astype(np.float32))],
+             fn=hardsigmoid_ref(0.2, 0.5)),
+        dict(op='HardSigmoid', name='ew_hardsigmoid_alpha_beta', attrs={'alpha': FL(0.25), 'beta': FL(0.25)},
+             inputs=[Inp(with_kinks(rnd(3, 5, seed=75, lo=-3, hi=5), -1.0, 3.0))], fn=hardsigmoid_ref(0.25, 0.25)),
+        dict(op='HardSigmoid', name='ew_hardsigmoid_negative_alpha', attrs={'alpha': FL(-0.5), 'beta': FL(0.75)},
+             inputs=[Inp(with_kinks(rnd(3, 5, seed=76, lo=-2, hi=3), -0.5, 1.5))], fn=hardsigmoid_ref(-0.5, 0.75)),
+        dict(op='Erf', name='ew_erf', inputs=[Inp(rnd(3, 4, seed=77, lo=-2.5, hi=2.5))], fn=lambda x: [torch.erf(x[0])]),
     ]

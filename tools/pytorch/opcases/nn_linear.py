@@ -1,4 +1,5 @@
-"""Cases for the linear layers: Conv, Gemm, MatMul, BatchNormalization (eval and train), Pad.
+"""Cases for the linear layers: Conv, Gemm, MatMul, BatchNormalization (eval and train),
+LayerNormalization, Pad.
 All case names start with lin_ (regenerate with: python3 tools/pytorch/opgrad_fixtures.py --only lin_).
 
 ONNX → PyTorch mapping used here:
@@ -7,6 +8,9 @@ ONNX → PyTorch mapping used here:
   BatchNormalization training_mode=1    = F.batch_norm(training=True) for Y; running stats with
       PyTorch's update (momentum_torch = 1 − momentum_onnx, UNBIASED batch variance), written out
       differentiably and checked against F.batch_norm's own in-place update
+  LayerNormalization axis a             = F.layer_norm(x, x.shape[a:], scale, bias, eps) for Y; with the
+      Mean / InvStdDev outputs written out differentiably (mean, 1/sqrt(population var + eps))
+      and Y checked against F.layer_norm (regenerate with --only lin_layernorm)
   Pad pads [b_1..b_r, e_1..e_r]         = F.pad(x, (b_r, e_r, ..., b_1, e_1)); reflect / edge =
       F.pad mode 'reflect' / 'replicate'; constant value v = F.pad(x − v, pads) + v (so dv is checked)
 """
@@ -29,7 +33,7 @@ def f(v):
 
 
 def cases():
-    return conv() + gemm() + matmul() + batchnorm() + pad()
+    return conv() + gemm() + matmul() + batchnorm() + layernorm() + pad()
 
 
 # ---------------------------------------------------------------- Conv
@@ -172,6 +176,44 @@ def batchnorm():
         bn_train_case('lin_batchnorm_train_all_outputs', (3, 4, 3, 2), momentum=0.8, seed=420),
         bn_train_case('lin_batchnorm_train_y_only', (2, 3, 4, 4), upstream=[True, False, False], seed=430),
         bn_train_case('lin_batchnorm_train_2d', (6, 4), momentum=0.9, eps=1e-3, upstream=[True, False, False], seed=440),
+    ]
+
+
+# ---------------------------------------------------------------- LayerNormalization
+def ln_case(name, xs, axis=-1, eps=1e-5, bias=True, stats=False, upstream=None, scale_grad=True, seed=0):
+    a = axis % len(xs)
+    ns = tuple(xs[a:])
+    inputs = [Inp(rnd(*xs, seed=seed, lo=-2, hi=2)), Inp(rnd(*ns, seed=seed + 1, lo=0.5, hi=1.5), grad=scale_grad)]
+    if bias:
+        inputs.append(Inp(rnd(*ns, seed=seed + 2)))
+    dims = tuple(range(a, len(xs)))
+
+    def fn(x):
+        b = x[2] if bias else None
+        ref = F.layer_norm(x[0], ns, x[1], b, eps)
+        if not stats:
+            return [ref]
+        mu = x[0].mean(dim=dims, keepdim=True)
+        var = ((x[0] - mu) ** 2).mean(dim=dims, keepdim=True)
+        inv = 1.0 / torch.sqrt(var + eps)
+        y = (x[0] - mu) * inv * x[1] + (b if b is not None else 0.0)
+        assert torch.allclose(y, ref, atol=1e-12), 'written-out LayerNormalization differs from F.layer_norm'
+        return [y, mu, inv]
+    attrs = {'axis': i(axis), 'epsilon': f(eps)}
+    d = dict(op='LayerNormalization', name=name, attrs=attrs, inputs=inputs, fn=fn)
+    if upstream is not None:
+        d['upstream'] = upstream
+    return d
+
+
+def layernorm():
+    return [
+        ln_case('lin_layernorm_last_axis', (2, 3, 8), seed=600),
+        ln_case('lin_layernorm_axis1_nobias', (2, 3, 4, 5), axis=1, eps=1e-3, bias=False, seed=610),
+        ln_case('lin_layernorm_axis0_all', (3, 4), axis=0, seed=620),
+        ln_case('lin_layernorm_neg_axis_frozen_scale', (4, 3, 6), axis=-2, scale_grad=False, seed=630),
+        ln_case('lin_layernorm_all_outputs', (4, 2, 6), axis=2, stats=True, seed=640),
+        ln_case('lin_layernorm_stats_only', (3, 2, 5), axis=1, stats=True, upstream=[False, True, True], seed=650),
     ]
 
 

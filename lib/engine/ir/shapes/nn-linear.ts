@@ -1,12 +1,13 @@
 /**
  * Shape inference for the linear layers: Conv, ConvTranspose (N-D, NCHW-style layout),
- * Gemm, MatMul (numpy semantics), BatchNormalization (opset 15) and Pad (opset 13–17).
+ * Gemm, MatMul (numpy semantics), BatchNormalization (opset 15), LayerNormalization (opset 17)
+ * and Pad (opset 13–17).
  * Only explicit padding is supported (auto_pad NOTSET); anything else is a ShapeError naming
  * the node.
  */
 import { attrInt, attrInts, attrString, type Node } from '../graph.js';
 import { registerShape, need, needConst, ShapeError, type InferContext } from '../shape-registry.js';
-import { shapeStr, toNumbers } from '../tensor.js';
+import { sameShape, shapeStr, toNumbers } from '../tensor.js';
 import { broadcastShapes } from './broadcast.js';
 
 /** Resolved spatial attributes of a Conv/ConvTranspose node with k spatial axes. */
@@ -143,6 +144,31 @@ registerShape('BatchNormalization', (ctx) => {
   if (tm === 0 && ctx.node.outputs.slice(1).some((o) => o !== '')) throw new ShapeError(ctx.node, 'running_mean/running_var outputs need training_mode=1');
   const stat = need(ctx, 3);
   return [{ dtype: x.dtype, shape: x.shape }, { dtype: stat.dtype, shape: [c] }, { dtype: need(ctx, 4).dtype, shape: [c] }];
+});
+
+/**
+ * LayerNormalization (opset 17): Scale and B (optional) of exactly the normalised shape
+ * X.shape[axis:] (what torch.onnx exports; no broadcasting), stash_type 1 (float32 statistics);
+ * Mean and InvStdDev have X's shape with the normalised axes set to 1.
+ */
+registerShape('LayerNormalization', (ctx) => {
+  const x = need(ctx, 0);
+  const r = x.shape.length;
+  const axis = attrInt(ctx.node, 'axis', -1);
+  const a = axis < 0 ? axis + r : axis;
+  if (a < 0 || a >= r) throw new ShapeError(ctx.node, `axis ${axis} is out of range for rank ${r}`);
+  const norm = x.shape.slice(a);
+  for (const i of [1, 2]) {
+    if (i === 2 && ctx.inputs[2] === undefined) continue;
+    const v = need(ctx, i);
+    if (!sameShape(v.shape, norm)) throw new ShapeError(ctx.node, `input ${i} ${shapeStr(v.shape)} must have the normalised shape ${shapeStr(norm)}`);
+    if (v.dtype !== x.dtype) throw new ShapeError(ctx.node, `input ${i} is ${v.dtype}, X is ${x.dtype}`);
+  }
+  const stash = attrInt(ctx.node, 'stash_type', 1);
+  if (stash !== 1) throw new ShapeError(ctx.node, `stash_type ${stash} is not supported (1: float32 statistics)`);
+  if (ctx.node.outputs.length > 3) throw new ShapeError(ctx.node, 'at most 3 outputs (Y, Mean, InvStdDev)');
+  const stat = x.shape.map((d, i) => (i < a ? d : 1));
+  return [{ dtype: x.dtype, shape: x.shape }, { dtype: 'float32', shape: stat }, { dtype: 'float32', shape: stat }];
 });
 
 /** The constant pads of a Pad node as [begins, ends] per axis. */
