@@ -106,7 +106,7 @@ function upSpec(ctx: RunContext): UpSpec {
   }
   return {
     stateDir, logDir, ...(token ? { token } : {}), ...(natsPort !== undefined ? { natsPort } : {}),
-    maxRestarts: count(f, 'restarts') ?? 5, readyTimeoutMs: readyTimeout * 1000, commands, args,
+    maxRestarts: count(f, 'restarts') ?? 5, readyTimeoutMs: readyTimeout * 1000, students: count(f, 'students', 1) ?? 1, commands, args,
   };
 }
 
@@ -119,6 +119,10 @@ $NATS_SERVER_BIN, <repo>/.tools/ or PATH), then the teacher, student and orchest
 (node dist/<service>/main.js — build first with npx tsc -p tsconfig.json), each on a free gRPC
 and metrics port, and writes <state>/stack.json with their addresses, which the other commands
 read. Every process's stderr goes to <log-dir>/<member>.log.
+
+--students N starts N student processes sharing the teacher (members student, student2 …;
+stack.json lists them under "students"): the orchestrator runs up to N runs at once, one per
+student, and QUEUES further runs until a student is free.
 
 The stack is supervised: a process that exits unexpectedly is restarted on the same ports
 (a line per restart), at most --restarts times in 10 minutes; past that the stack stops (exit 1).
@@ -139,6 +143,7 @@ Run 'node dist/<service>/main.js --help' for each service's settings.`,
     'log-dir': { type: 'string', help: 'where the processes\' logs go (default <state>/logs)' },
     'nats-port': { type: 'number', help: 'nats-server client port (default: a free port)' },
     restarts: { type: 'number', default: 5, help: 'restart budget per process within 10 minutes' },
+    students: { type: 'number', default: 1, help: 'student processes, sharing the teacher: the orchestrator runs up to this many runs at once and queues the rest' },
     'ready-timeout': { type: 'number', default: 60, help: 'seconds each process may take to be ready' },
     ...Object.fromEntries(SERVICES.flatMap((svc) => [
       [`${svc}-config`, { type: 'string', help: `JSON settings file of the ${svc} service (its --config)` }],
@@ -150,6 +155,7 @@ Run 'node dist/<service>/main.js --help' for each service's settings.`,
     'sfda up',
     'sfda up --detach --token "$(openssl rand -hex 16)"',
     'sfda up --detach --state /tmp/sfda --teacher-arg "--teacher.threads 2"',
+    'sfda up --students 2    # two runs at once (one teacher, two students); further runs are QUEUED',
     'sfda up --json    # the stack as one JSON line, then one JSON line per supervisor event',
   ],
   async run(ctx) {

@@ -53,9 +53,14 @@ export function staleness(step: number, teacherVersion: number): number {
 export function runsTable(runs: readonly RunInfo[]): string {
   if (runs.length === 0) return 'no runs\n';
   return table(
-    ['RUN', 'PHASE', 'STEP', 'MODE', 'TEACHER', 'mIoU', 'UPDATED'],
-    runs.map((r) => [r.run_id, r.phase, r.iterations > 0 ? `${r.step}/${r.iterations}` : String(r.step), r.mode || '-', `v${r.teacher_version}`, pct(r.miou) ?? '-', r.updated || '-']),
+    ['RUN', 'PHASE', 'STEP', 'MODE', 'TEACHER', 'mIoU', 'UPDATED', 'PAIR'],
+    runs.map((r) => [r.run_id, r.phase, r.iterations > 0 ? `${r.step}/${r.iterations}` : String(r.step), r.mode || '-', `v${r.teacher_version}`, pct(r.miou) ?? '-', r.updated || '-', pairOf(r)]),
   );
+}
+
+/** 'student=teacher' of a run ('-' while it has none: QUEUED). */
+export function pairOf(r: RunInfo): string {
+  return r.student ? `${r.student}=${r.teacher || '?'}` : '-';
 }
 
 export function runDetails(r: RunInfo): string {
@@ -64,6 +69,7 @@ export function runDetails(r: RunInfo): string {
     ['phase', r.phase],
     ['step', stepOf(r.step, r.iterations)],
     ['teacher', `v${r.teacher_version} (staleness ${staleness(r.step, r.teacher_version)})`],
+    ['pair', r.student ? `student ${r.student}, teacher ${r.teacher || '?'}` : r.phase === 'QUEUED' ? 'none yet (queued)' : undefined],
     ['mode', r.mode || undefined],
     ['method', r.method || undefined],
     ['mIoU', pct(r.miou, 2)],

@@ -30,6 +30,8 @@ export interface UpSpec {
   natsPort?: number;
   maxRestarts: number;
   readyTimeoutMs: number;
+  /** Student processes (--students; default 1). */
+  students?: number;
   commands: Partial<Record<StackService, string[]>>;
   args: Record<StackService, string[]>;
 }
@@ -44,7 +46,9 @@ function stamp(): string {
 export function stackSummary(s: StackInfo): string {
   const rows = [
     ['nats', s.nats.url, '', String(s.nats.pid)],
-    ...(['teacher', 'student', 'orchestrator'] as const).map((k) => [k, s[k].grpc, s[k].metrics ?? '-', String(s[k].pid)]),
+    ['teacher', s.teacher.grpc, s.teacher.metrics ?? '-', String(s.teacher.pid)],
+    ...(s.students ?? [s.student]).map((e, i) => [i === 0 ? 'student' : `student${i + 1}`, e.grpc, e.metrics ?? '-', String(e.pid)]),
+    ['orchestrator', s.orchestrator.grpc, s.orchestrator.metrics ?? '-', String(s.orchestrator.pid)],
   ];
   return `local stack in ${s.stateDir} (logs: ${s.logDir}${s.token ? '; token required' : ''})\n${table(['MEMBER', 'ADDRESS', 'METRICS', 'PID'], rows)}`;
 }
@@ -84,6 +88,7 @@ export async function upForeground(spec: UpSpec, io: Io, json: boolean): Promise
     logDir: spec.logDir,
     ...(spec.token ? { token: spec.token } : {}),
     ...(spec.natsPort !== undefined ? { natsPort: spec.natsPort } : {}),
+    ...(spec.students !== undefined ? { students: spec.students } : {}),
     teacherArgs: spec.args.teacher,
     studentArgs: spec.args.student,
     orchestratorArgs: spec.args.orchestrator,
@@ -189,8 +194,8 @@ export async function down(stateDir: string, timeoutMs: number, io: Io, json: bo
   }
   // What is left of a supervisor that died hard (or was killed just now).
   const leftovers: number[] = [];
-  for (const m of [...STACK_MEMBERS].reverse()) {
-    const e = s[m];
+  const entries = [...STACK_MEMBERS].reverse().flatMap((m) => (m === 'student' ? [...(s.students ?? [s.student])].reverse() : [s[m]]));
+  for (const e of entries) {
     if (!pidMatches(e.pid, e.cmd)) continue;
     leftovers.push(e.pid);
     try { process.kill(-e.pid, 'SIGTERM'); } catch { try { process.kill(e.pid, 'SIGTERM'); } catch { /* gone */ } }

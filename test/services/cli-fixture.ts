@@ -26,7 +26,8 @@ export const SFDA = fileURLToPath(new URL('../../orchestrator/cli/sfda.js', impo
 export function runInfo(run_id: string, o: Partial<RunInfo__Output> = {}): RunInfo__Output {
   return {
     run_id, phase: 'RUNNING', step: 0, iterations: 4, teacher_version: 0, run_dir: '', mode: 'sync',
-    created: '2024-05-01T12:00:00Z', updated: '2024-05-01T12:00:01Z', miou: NaN, error: '', last_checkpoint: '', method: 'stvm', ...o,
+    created: '2024-05-01T12:00:00Z', updated: '2024-05-01T12:00:01Z', miou: NaN, error: '', last_checkpoint: '', method: 'stvm',
+    student: '127.0.0.1:50052', teacher: '127.0.0.1:50051', ...o,
   };
 }
 

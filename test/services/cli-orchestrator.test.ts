@@ -44,7 +44,7 @@ describe('sfda against a fake orchestrator', function () {
     assert.ok(Array.isArray(runs));
     assert.deepEqual(runs.map((x) => x['run_id']).sort(), ['r-done', 'r-fail', 'r-flaky', 'r-run', 'r-slow']);
     const done = runs.find((x) => x['run_id'] === 'r-done')!;
-    assert.deepEqual(Object.keys(done).sort(), ['created', 'error', 'iterations', 'last_checkpoint', 'method', 'miou', 'mode', 'phase', 'run_dir', 'run_id', 'step', 'teacher_version', 'updated']);
+    assert.deepEqual(Object.keys(done).sort(), ['created', 'error', 'iterations', 'last_checkpoint', 'method', 'miou', 'mode', 'phase', 'run_dir', 'run_id', 'step', 'student', 'teacher', 'teacher_version', 'updated']);
     assert.equal(done['phase'], 'FINISHED');
     assert.equal(done['step'], 4);
     assert.equal(done['miou'], 0.4123);
@@ -56,7 +56,7 @@ describe('sfda against a fake orchestrator', function () {
     const r = await run(['list']);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split('\n');
-    assert.match(lines[0]!, /^RUN +PHASE +STEP +MODE +TEACHER +mIoU +UPDATED$/);
+    assert.match(lines[0]!, /^RUN +PHASE +STEP +MODE +TEACHER +mIoU +UPDATED +PAIR$/);
     assert.match(r.stdout, /\nr-done +FINISHED +4\/4 +sync +v4 +41\.2% /);
     assert.equal(lines.length, 6);
   });

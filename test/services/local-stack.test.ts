@@ -241,3 +241,49 @@ describe('local stack (lib/services/local): failures and lookup', function () {
     assert.equal(findNatsServer({ PATH: '' }, path.join(dir, 'elsewhere')), undefined);
   });
 });
+
+describe('local stack (lib/services/local): --students 2', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let record: string;
+  let stack: LocalStack | undefined;
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfda-local2-'));
+    record = path.join(dir, 'record');
+    fs.mkdirSync(record);
+    stack = await startLocalStack({ stateDir: path.join(dir, 'state'), commands: fakeCommands(), env: { FAKE_RECORD_DIR: record }, restart: { backoffMs: 20 }, students: 2 });
+  });
+  after(async () => {
+    await stack?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts two students on the teacher; stack.json lists both; the orchestrator gets them as orchestrator.students; a killed second student comes back on its port', async () => {
+    const s = readStack(path.join(dir, 'state'))!;
+    assert.equal(s.students?.length, 2);
+    assert.deepEqual(s.students![0], s.student, 'student is the first of students');
+    const [a, b] = s.students! as [ServiceEntry, ServiceEntry];
+    assert.notEqual(a.grpc, b.grpc);
+    assert.equal(b.log, path.join(dir, 'state', 'logs', 'student2.log'));
+    assert.ok(await connects(b.grpc));
+    const studentRecs = [...records(record, 'student').values()];
+    assert.equal(studentRecs.length, 2);
+    for (const r of studentRecs) assert.equal(argAfter(r.argv, '--student.teacher'), s.teacher.grpc);
+    const orch = [...records(record, 'orchestrator').values()][0]!;
+    assert.equal(argAfter(orch.argv, '--orchestrator.students'), `${a.grpc},${b.grpc}`);
+    assert.equal(argAfter(orch.argv, '--orchestrator.teacher'), s.teacher.grpc);
+    assert.ok(!orch.argv.includes('--orchestrator.student'));
+
+    const old = await stack!.kill('student2');
+    const now = (await stack!.waitReady('student2', 20_000)) as ServiceEntry;
+    assert.notEqual(now.pid, old);
+    assert.equal(now.grpc, b.grpc, 'the same port');
+    await until(() => readStack(path.join(dir, 'state'))!.students![1]!.pid === now.pid, 10_000, 'stack.json updated');
+
+    const pids = [s.nats.pid, s.teacher.pid, a.pid, now.pid, s.orchestrator.pid];
+    await stack!.stop();
+    stack = undefined;
+    for (const p of pids) assert.ok(!pidAlive(p), `pid ${p} is gone`);
+  });
+});

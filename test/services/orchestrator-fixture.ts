@@ -20,7 +20,7 @@ import { createDeepLab, smallDeepLabSpec } from '../../lib/engine/models/index.j
 import { IMAGENET_NORMALIZATION, loadSegModel, saveSegModel } from '../../lib/model/model-file.js';
 import { openModel, type OpenedModel } from '../../lib/model/model-predictor.js';
 import {
-  createServer, decodeTensor, encodeTensor, NotFound, requireString, Unimplemented,
+  createServer, decodeTensor, encodeTensor, FailedPrecondition, NotFound, requireString, Unimplemented,
   type GrpcServer, type ServerStreamContext, type ServiceImpl,
 } from '../../lib/services/grpc/index.js';
 import { orchestratorService } from '../../lib/services/orchestrator/process.js';
@@ -71,6 +71,8 @@ export interface FakeStudentOptions {
   failAt?: number;
   /** StopRun takes this long before it stops the run (a long step and checkpoint). */
   stopDelayMs?: number;
+  /** Like the real student: StartRun while another run is RUNNING is FAILED_PRECONDITION. */
+  oneRun?: boolean;
 }
 
 export class FakeStudent {
@@ -141,6 +143,8 @@ export class FakeStudent {
     requireString(req.run_dir, 'run_dir');
     const prev = this.runs.get(req.run_id);
     if (prev && (prev.phase === 'RUNNING' || prev.phase === 'STARTING')) return this.state(prev);
+    const busy = [...this.runs.values()].find((r) => r.phase === 'RUNNING' || r.phase === 'STARTING');
+    if (this.o.oneRun && busy) throw new FailedPrecondition(`this student is running run '${busy.req.run_id}'; stop it or use another student`);
     const cfg = JSON.parse(req.config_json) as { iterations: number };
     const latest = path.join(req.run_dir, 'checkpoints', 'latest.json');
     const step = req.resume && fs.existsSync(latest) ? (JSON.parse(fs.readFileSync(latest, 'utf8')) as { step: number }).step : 0;
@@ -321,8 +325,9 @@ export interface StartedOrchestrator {
 export async function startOrchestrator(o: { runsRoot: string; student: string; teacher: string; token?: string; extra?: string[] }): Promise<StartedOrchestrator> {
   let orch: Orchestrator | undefined;
   const argv = [
-    '--grpc.port', '0', '--metrics.enabled', 'false', '--log.level', 'error',
-    '--orchestrator.runsRoot', o.runsRoot, '--orchestrator.student', o.student, '--orchestrator.teacher', o.teacher,
+    '--grpc.port', '0', '--metrics.enabled', 'false', '--log.level', 'error', '--orchestrator.runsRoot', o.runsRoot,
+    // '' leaves the setting out (orchestrator.pairs / students given in extra)
+    ...(o.student ? ['--orchestrator.student', o.student] : []), ...(o.teacher ? ['--orchestrator.teacher', o.teacher] : []),
     '--orchestrator.retryBaseMs', '20', '--orchestrator.retryMaxMs', '150', '--orchestrator.persistMs', '50',
     '--orchestrator.callDeadlineMs', '2000', '--orchestrator.runCallDeadlineMs', '5000', '--grpc.shutdownDeadlineMs', '1000',
     ...(o.token ? ['--auth.token', o.token] : []),

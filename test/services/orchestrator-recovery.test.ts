@@ -102,9 +102,10 @@ describe('orchestrator recovery (loopback, fake students)', function () {
     const runsRoot = path.join(dir, 'reattach');
     const s = await student(0, 20);
     const a = await orchestrator(runsRoot, s.address);
-    await unary(a.c, 'StartRun', start('survivor', 60));
+    // one run at a time per student: the short run first, then the long one
     await unary(a.c, 'StartRun', { ...start('finished-before', 3) });
     await until(async () => (await get(a.c, 'finished-before')).phase === 'FINISHED', 'the short run FINISHED');
+    await unary(a.c, 'StartRun', start('survivor', 60));
     await until(async () => (await get(a.c, 'survivor')).step >= 3, 'step 3');
     const watch = collect(a.c.WatchRun({ run_id: 'survivor' }));
     await until(() => a.o.orch.registry.get('survivor')!.subscriberCount > 0, 'the WatchRun subscriber');

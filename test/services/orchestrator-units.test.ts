@@ -196,14 +196,29 @@ describe('orchestrator parts', () => {
       assert.throws(() => orchestratorOptions(settings({ student: 'h:1', teacher: 'h:2', retryBaseMs: 500, retryMaxMs: 100 })), /retryMaxMs/);
     });
 
+    it('pairs: student+teacher, students sharing a teacher, or pairs; errors name the field', () => {
+      const pairsOf = (o: Record<string, unknown>) => orchestratorOptions(settings(o)).pairs.map((p) => `${p.student.address}=${p.teacher.address}`);
+      assert.deepEqual(pairsOf({ student: 's:1', teacher: 't:1' }), ['s:1=t:1']);
+      assert.deepEqual(pairsOf({ students: 's:1, s:2', teacher: 't:1' }), ['s:1=t:1', 's:2=t:1']);
+      assert.deepEqual(pairsOf({ pairs: 's:1=t:1,s:2=t:2, s:3=t:1' }), ['s:1=t:1', 's:2=t:2', 's:3=t:1']);
+      const field = (f: string) => (e: unknown) => e instanceof ConfigError && e.field === f;
+      assert.throws(() => orchestratorOptions(settings({ pairs: 's:1=t:1,s:2' })), field('orchestrator.pairs'));
+      assert.throws(() => orchestratorOptions(settings({ pairs: 's:1=t:1,s:2=nope' })), /orchestrator.pairs.*'nope' is not host:port \(teacher of item 2\)/);
+      assert.throws(() => orchestratorOptions(settings({ pairs: 's:1=t:1,s:1=t:2' })), /orchestrator.pairs.*s:1 appears twice/);
+      assert.throws(() => orchestratorOptions(settings({ pairs: 's:1=t:1', teacher: 't:1' })), field('orchestrator.pairs'));
+      assert.throws(() => orchestratorOptions(settings({ students: 's:1,,s:2', teacher: 't:1' })), field('orchestrator.students'));
+      assert.throws(() => orchestratorOptions(settings({ students: 's:1,s:1', teacher: 't:1' })), field('orchestrator.students'));
+      assert.throws(() => orchestratorOptions(settings({ student: 's:1', students: 's:2', teacher: 't:1' })), field('orchestrator.students'));
+      assert.throws(() => orchestratorOptions(settings({ students: 's:1' })), field('orchestrator.teacher'));
+    });
+
     it('maps the settings to the options: defaults, token, client TLS from the tls section', () => {
       const opts = orchestratorOptions(settings({ student: 'student:50052', teacher: '[::1]:50051', studentTls: true, tlsServerName: 'sfda' }, { auth: { token: 't0k' }, tls: { ca: '/ca.pem', cert: '/c.pem', key: '/k.pem' } }));
       assert.equal(opts.runsRoot, path.resolve('runs/services'));
       assert.equal(opts.defaultMode, 'sync');
       assert.equal(opts.maxStaleness, 2);
       assert.equal(opts.token, 't0k');
-      assert.deepEqual(opts.student, { address: 'student:50052', tls: { ca: '/ca.pem', cert: '/c.pem', key: '/k.pem', serverName: 'sfda' } });
-      assert.deepEqual(opts.teacher, { address: '[::1]:50051' });
+      assert.deepEqual(opts.pairs, [{ student: { address: 'student:50052', tls: { ca: '/ca.pem', cert: '/c.pem', key: '/k.pem', serverName: 'sfda' } }, teacher: { address: '[::1]:50051' } }]);
       assert.deepEqual(opts.policy, { baseMs: 200, maxMs: 10000, retries: 5 });
     });
   });

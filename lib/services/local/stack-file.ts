@@ -13,8 +13,12 @@ export const STACK_FILE = 'stack.json';
 export const STACK_SERVICES = ['teacher', 'student', 'orchestrator'] as const;
 export type StackService = (typeof STACK_SERVICES)[number];
 /** Every supervised process of a stack. */
-export type StackMember = 'nats' | StackService;
-export const STACK_MEMBERS: readonly StackMember[] = ['nats', ...STACK_SERVICES];
+/** Students beyond the first (`sfda up --students N`): student2 … studentN. */
+export type ExtraStudent = `student${number}`;
+/** The members every stack has (a key each in stack.json). */
+export type BaseStackMember = 'nats' | StackService;
+export type StackMember = BaseStackMember | ExtraStudent;
+export const STACK_MEMBERS: readonly BaseStackMember[] = ['nats', ...STACK_SERVICES];
 
 export interface ProcessEntry {
   pid: number;
@@ -48,7 +52,10 @@ export interface StackInfo {
   logDir: string;
   nats: NatsEntry;
   teacher: ServiceEntry;
+  /** The first student (the only one unless --students N). */
   student: ServiceEntry;
+  /** Every student, the first one first (`student` is students[0]); the orchestrator has them all as pairs with the teacher. */
+  students?: ServiceEntry[];
   orchestrator: ServiceEntry;
   /** The bearer token every service requires (absent: none). */
   token?: string;

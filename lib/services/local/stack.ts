@@ -4,12 +4,13 @@
  * demo and the tests.
  *
  *   start     nats-server on a free port (it has no port 0) with its store in <stateDir>/nats,
- *             awaited until it answers a TCP client with INFO; then teacher, student and
+ *             awaited until it answers a TCP client with INFO; then teacher, student(s) and
  *             orchestrator (`node dist/<svc>/main.js --grpc.port 0 --metrics.port 0
  *             --nats.servers URL …`), each awaited until it prints its ready line
  *             {"event":"listening","grpc":…,"metrics":…,"pid":…} on stdout; the student gets
  *             the teacher's address, the orchestrator the teacher's and the student's
- *             (DEFAULT_WIRING); per-service extra settings are appended (teacherArgs, …). The
+ *             (DEFAULT_WIRING; with `students` N > 1, members student, student2 … studentN, all
+ *             sharing the teacher, and the orchestrator gets them as orchestrator.students); per-service extra settings are appended (teacherArgs, …). The
  *             token, when given, reaches every service as SFDA_AUTH_TOKEN (not on the command
  *             line, where `ps` would show it). Each process's stderr (and stdout after the ready line) goes
  *             to <logDir>/<member>.log; supervisor events to <logDir>/supervisor.log.
@@ -35,7 +36,7 @@ import readline from 'node:readline';
 import { repoRoot } from '../../run/code-version.js';
 import { findNatsServer, freePort, natsArgs, natsServerMissing, probeNats } from './nats.js';
 import {
-  pidAlive, readStack, removeStack, STACK_MEMBERS, STACK_SERVICES, writeStack,
+  pidAlive, readStack, removeStack, STACK_MEMBERS, writeStack,
   type NatsEntry, type ServiceEntry, type StackInfo, type StackMember, type StackService,
 } from './stack-file.js';
 
@@ -44,6 +45,8 @@ export interface WiringAddresses {
   nats: string;
   teacher?: string;
   student?: string;
+  /** Every student started so far (the first is `student`). */
+  students?: string[];
 }
 
 /** Extra arguments of each service made from the addresses of the members started before it. */
@@ -54,7 +57,8 @@ export type Wiring = Record<StackService, (a: WiringAddresses) => string[]>;
  * - student: `--student.teacher HOST:PORT` (student-service/main.ts: the teacher's address
  *   when a run names none; the orchestrator also hands it over per run);
  * - orchestrator: `--orchestrator.teacher HOST:PORT` and `--orchestrator.student HOST:PORT`
- *   (lib/services/orchestrator/settings.ts, both required);
+ *   (one student), or `--orchestrator.students H1:P1,H2:P2,…` (several students sharing the
+ *   teacher: one pair each; lib/services/orchestrator/settings.ts);
  * - every service: `--grpc.port`, `--metrics.port`, `--nats.servers` and SFDA_AUTH_TOKEN
  *   (lib/services/process/config.ts COMMON_SCHEMA).
  * An unknown setting makes a service refuse to start (exit 2, named in its log), which the
@@ -64,7 +68,9 @@ export type Wiring = Record<StackService, (a: WiringAddresses) => string[]>;
 export const DEFAULT_WIRING: Wiring = {
   teacher: () => [],
   student: (a) => ['--student.teacher', a.teacher!],
-  orchestrator: (a) => ['--orchestrator.teacher', a.teacher!, '--orchestrator.student', a.student!],
+  orchestrator: (a) => (a.students && a.students.length > 1
+    ? ['--orchestrator.teacher', a.teacher!, '--orchestrator.students', a.students.join(',')]
+    : ['--orchestrator.teacher', a.teacher!, '--orchestrator.student', a.student!]),
 };
 
 /** The default command of a service: this Node running dist/<folder>/main.js. */
@@ -97,6 +103,8 @@ export interface LocalStackOptions {
   natsBin?: string;
   /** Bearer token required by every service (sent to them as SFDA_AUTH_TOKEN; kept in stack.json). */
   token?: string;
+  /** Student processes (default 1): members student, student2 … studentN, one pair each with the teacher. */
+  students?: number;
   /** Extra settings per service, appended last (later flags win), e.g. ['--config', 'teacher.json']. */
   teacherArgs?: readonly string[];
   studentArgs?: readonly string[];
@@ -253,6 +261,8 @@ class Stack implements LocalStack {
   private ready = false;
   private readonly liveEntry: { members: Map<StackMember, Member>; stateDir: string };
   private readonly supervisorLog: string;
+  /** student, student2 … studentN. */
+  private readonly studentNames: readonly StackMember[];
 
   constructor(private readonly o: LocalStackOptions, natsBin: string) {
     this.stateDir = path.resolve(o.stateDir);
@@ -266,7 +276,10 @@ class Stack implements LocalStack {
     this.policy = { maxRestarts: 5, windowMs: 600_000, backoffMs: 250, maxBackoffMs: 10_000, ...o.restart };
     this.supervisorLog = path.join(this.logDir, 'supervisor.log');
     this.stopped = new Promise((r) => { this.resolveStopped = r; });
-    for (const name of STACK_MEMBERS) {
+    const n = o.students ?? 1;
+    if (!Number.isInteger(n) || n < 1) throw new Error(`students: expected an integer ≥ 1, got ${n}`);
+    this.studentNames = ['student', ...Array.from({ length: n - 1 }, (_, i) => `student${i + 2}` as const)];
+    for (const name of [...STACK_MEMBERS, ...this.studentNames.slice(1)]) {
       this.members.set(name, { name, log: path.join(this.logDir, `${name}.log`), state: 'stopped', restarts: 0, failures: [], expectExit: false, waiters: [] });
     }
     this.liveEntry = { members: this.members, stateDir: this.stateDir };
@@ -274,7 +287,7 @@ class Stack implements LocalStack {
 
   private m(name: StackMember): Member {
     const m = this.members.get(name);
-    if (!m) throw new Error(`unknown stack member '${name}' (one of ${STACK_MEMBERS.join(', ')})`);
+    if (!m) throw new Error(`unknown stack member '${name}' (one of ${[...this.members.keys()].join(', ')})`);
     return m;
   }
 
@@ -302,7 +315,7 @@ class Stack implements LocalStack {
     live.add(this.liveEntry);
     try {
       await this.startNats(true);
-      for (const svc of STACK_SERVICES) await this.startService(svc, false);
+      for (const name of ['teacher', ...this.studentNames, 'orchestrator'] as StackMember[]) await this.startService(name, false);
     } catch (e) {
       await this.stop();
       throw e;
@@ -374,8 +387,12 @@ class Stack implements LocalStack {
   }
 
   private serviceArgs(svc: StackService, m: Member): string[] {
-    const addr = (s: StackService) => (this.m(s).entry as ServiceEntry | undefined)?.grpc;
-    const a: WiringAddresses = { nats: this.natsUrl(), ...(addr('teacher') ? { teacher: addr('teacher')! } : {}), ...(addr('student') ? { student: addr('student')! } : {}) };
+    const addr = (s: StackMember) => (this.m(s).entry as ServiceEntry | undefined)?.grpc;
+    const students = this.studentNames.map(addr).filter((x): x is string => x !== undefined);
+    const a: WiringAddresses = {
+      nats: this.natsUrl(), ...(addr('teacher') ? { teacher: addr('teacher')! } : {}), ...(addr('student') ? { student: addr('student')! } : {}),
+      ...(students.length > 0 ? { students } : {}),
+    };
     const extra = svc === 'teacher' ? this.o.teacherArgs : svc === 'student' ? this.o.studentArgs : this.o.orchestratorArgs;
     return [
       '--grpc.port', String(m.port ?? 0),
@@ -386,8 +403,9 @@ class Stack implements LocalStack {
     ];
   }
 
-  private async startService(svc: StackService, isRestart: boolean): Promise<void> {
-    const m = this.m(svc);
+  private async startService(name: StackMember, isRestart: boolean): Promise<void> {
+    const m = this.m(name);
+    const svc: StackService = name.startsWith('student') ? 'student' : name as StackService;
     const cmd = [...(this.o.commands?.[svc] ?? defaultServiceCommand(svc))];
     if (cmd.length === 0) throw new Error(`${svc}: empty command`);
     if (!isRestart && cmd[1] && cmd[0] === process.execPath && cmd[1].endsWith('.js') && !fs.existsSync(cmd[1])) {
@@ -410,7 +428,7 @@ class Stack implements LocalStack {
         if (ready) return;
         ready = true; // settle once
         clearTimeout(timer);
-        reject(new Error(`${svc} ${why} (log: ${m.log})\n${lastLines(m.log)}`));
+        reject(new Error(`${name} ${why} (log: ${m.log})\n${lastLines(m.log)}`));
       };
       const timer = setTimeout(() => {
         fail(`printed no ready line within ${this.readyTimeoutMs} ms`);
@@ -443,7 +461,7 @@ class Stack implements LocalStack {
     if (listening.metrics) m.metricsPort = portOf(listening.metrics);
     m.entry = { grpc: listening.grpc, ...(listening.metrics ? { metrics: listening.metrics } : {}), pid: child.pid!, restarts: m.restarts, log: m.log, cmd: cmd.slice(0, 2) };
     this.markUp(m);
-    if (!isRestart) this.emit({ type: 'started', member: svc, pid: child.pid!, address: listening.grpc });
+    if (!isRestart) this.emit({ type: 'started', member: name, pid: child.pid!, address: listening.grpc });
   }
 
   private markUp(m: Member): void {
@@ -528,6 +546,7 @@ class Stack implements LocalStack {
       nats: e<NatsEntry>('nats'),
       teacher: e<ServiceEntry>('teacher'),
       student: e<ServiceEntry>('student'),
+      ...(this.studentNames.length > 1 ? { students: this.studentNames.map((n) => e<ServiceEntry>(n)) } : {}),
       orchestrator: e<ServiceEntry>('orchestrator'),
       ...(this.o.token ? { token: this.o.token } : {}),
     };
@@ -604,7 +623,7 @@ class Stack implements LocalStack {
         m.timer = undefined;
         for (const w of m.waiters.splice(0)) w.reject(new Error('the stack stopped'));
       }
-      for (const name of ['orchestrator', 'student', 'teacher', 'nats'] as const) {
+      for (const name of ['orchestrator', ...[...this.studentNames].reverse(), 'teacher', 'nats'] as StackMember[]) {
         const m = this.m(name);
         try {
           await this.terminate(m);

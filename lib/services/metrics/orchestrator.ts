@@ -11,7 +11,7 @@ import { Gauge, type Registry } from 'prom-client';
  * Run phases exported by default (the proto's RunPhase names). RECOVERING: the orchestrator lost
  * the student (killed, restarting) and is bringing the run back from its latest checkpoint.
  */
-export const DEFAULT_RUN_PHASES = ['PENDING', 'STARTING', 'RUNNING', 'RECOVERING', 'STOPPING', 'STOPPED', 'FINISHED', 'FAILED'] as const;
+export const DEFAULT_RUN_PHASES = ['PENDING', 'QUEUED', 'STARTING', 'RUNNING', 'RECOVERING', 'STOPPING', 'STOPPED', 'FINISHED', 'FAILED'] as const;
 
 export interface OrchestratorMetrics {
   runs: Gauge<'phase'>;

@@ -2,7 +2,11 @@
  * The phases of a run as the orchestrator records them (run.json, RunInfo.phase, the
  * sfda_orchestrator_runs{phase} gauge), and how a phase reported by the student maps onto them.
  *
- *   STARTING    run.json written, Student.StartRun in flight (or the run is being resumed)
+ *   QUEUED      waiting for a free teacher/student pair (every student has a run); started in
+ *               FIFO order when a pair frees (a run on it finishes, fails or is stopped). No
+ *               student is assigned yet (run.json student/teacher are empty) and nothing follows it
+ *   STARTING    run.json written, a pair assigned, Student.StartRun in flight (or the run is
+ *               being resumed)
  *   RUNNING     the student runs it; the orchestrator follows its Watch stream
  *   RECOVERING  the student was lost (killed, restarting, unreachable); the orchestrator polls
  *               it and resumes the run from its latest checkpoint when it is back
@@ -30,7 +34,12 @@ export function isTerminal(p: string): boolean {
 
 /** A run in one of these phases has a follower (and is followed again after a restart). */
 export function isFollowed(p: string): boolean {
-  return isRunPhase(p) && !isTerminal(p);
+  return isRunPhase(p) && !isTerminal(p) && p !== 'QUEUED';
+}
+
+/** A run in one of these phases occupies its pair's student (the student runs at most one run). */
+export function holdsPair(p: string): boolean {
+  return isFollowed(p);
 }
 
 /**

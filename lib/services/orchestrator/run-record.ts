@@ -38,7 +38,7 @@ export interface RunRecord {
   error: string;
   /** Latest teacher mIoU (0–1): the student's diagnostic evaluation, results.json or Evaluate; null when none. */
   miou: number | null;
-  /** Addresses of the services the run uses. */
+  /** Addresses of the pair (student, teacher) the run is assigned to; '' while QUEUED. */
   student: string;
   teacher: string;
   /** Latest weights version the student published to NATS (orchestrator.weightsHead; 0: unknown). */
@@ -144,6 +144,6 @@ export function toRunInfo(r: RunRecord): RunInfo {
   return {
     run_id: r.run_id, phase: r.phase, step: r.step, iterations: r.iterations, teacher_version: r.teacher_version,
     run_dir: r.run_dir, mode: r.mode, created: r.created, updated: r.updated, miou: r.miou ?? Number.NaN,
-    error: r.error, last_checkpoint: r.last_checkpoint, method: r.method,
+    error: r.error, last_checkpoint: r.last_checkpoint, method: r.method, student: r.student, teacher: r.teacher,
   };
 }

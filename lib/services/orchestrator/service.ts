@@ -1,15 +1,29 @@
 /**
- * The orchestrator: sfda.v1.Orchestrator over a run registry (run.json files under runsRoot),
- * the student service (which runs the adaptation loop) and the teacher service (evaluation).
+ * The orchestrator: sfda.v1.Orchestrator over a run registry (run.json files under runsRoot)
+ * and one or more teacher/student pairs (settings.ts: student + teacher, students + teacher, or
+ * pairs): the student runs the adaptation loop (ONE run at a time), the teacher labels for it
+ * (and answers Evaluate's Predict; a teacher may serve several runs).
+ *
+ * Scheduling: a pair is free when no run in STARTING / RUNNING / RECOVERING / STOPPING is
+ * assigned to its student. A new run (StartRun) or a continued one (ResumeRun) takes the first
+ * free pair (ResumeRun prefers the run's previous pair) — unless runs are already queued — and
+ * records it in run.json (student, teacher); otherwise it is QUEUED (no pair, nothing follows
+ * it) and started in FIFO order when a pair frees: a run on it finishes, fails or is stopped.
+ * A run keeps its pair while RECOVERING: a killed student's run is resumed on the SAME pair
+ * (its follower polls that student), never moved to another free pair. StopRun of a QUEUED run
+ * takes it out of the queue (STOPPED, no student involved). An orchestrator restart restores
+ * the queue from the run.json files in QUEUED, in created order.
  *
  *   StartRun   validate the config (overrides, source) → reserve <runsRoot>/<run_id> → write
- *              run.config.json and run.json (STARTING) → Student.StartRun (retried while
- *              UNAVAILABLE) → RUNNING, followed (follower.ts). A student that refuses or stays
- *              unreachable leaves the run FAILED with the reason (ResumeRun retries).
+ *              run.config.json and run.json (STARTING with a free pair, else QUEUED: the reply
+ *              says QUEUED) → Student.StartRun (retried while UNAVAILABLE) → RUNNING, followed
+ *              (follower.ts). A student that refuses or stays unreachable leaves the run FAILED
+ *              with the reason (ResumeRun retries).
  *   StopRun    STOPPING → Student.StopRun (stops after the current step with a checkpoint) →
  *              STOPPED with that checkpoint. A student that is gone or no longer has the run:
- *              STOPPED at the latest checkpoint on disk.
- *   ResumeRun  a STOPPED or FAILED run → Student.StartRun(resume=true) → followed again.
+ *              STOPPED at the latest checkpoint on disk. A QUEUED run: STOPPED at once.
+ *   ResumeRun  a STOPPED or FAILED run → a free pair (or QUEUED) → Student.StartRun(resume=true)
+ *              → followed again.
  *   GetRun / ListRuns   the records (ListRuns: every run.json under runsRoot).
  *   WatchRun   the run's state, then every progress event until a terminal phase; ends cleanly
  *              when the server shuts down.
@@ -34,7 +48,7 @@ import { makePeer, peerClientConfig, type Endpoint, type Peer } from './clients.
 import { evaluateRun } from './evaluate.js';
 import { exportRunModel } from './export.js';
 import { RunFollower } from './follower.js';
-import { isFollowed, mergeStudentPhase } from './phases.js';
+import { holdsPair, isFollowed, isTerminal, mergeStudentPhase } from './phases.js';
 import { RunRegistry } from './registry.js';
 import { resolveRunConfig } from '../run-config.js';
 import { latestCheckpointOf, readResults, readRunConfig, writeRunConfig } from './run-files.js';
@@ -50,8 +64,8 @@ export type OrchestratorMetricGroups = Pick<ServiceMetrics<'orchestrator'>, 'orc
 export interface OrchestratorOptions {
   /** Folder of the run directories (created when missing). */
   readonly runsRoot: string;
-  readonly student: Endpoint;
-  readonly teacher: Endpoint;
+  /** The teacher/student pairs runs are scheduled on (at least one; distinct students). */
+  readonly pairs: readonly PairEndpoints[];
   /** Bearer token sent to the student and the teacher (the orchestrator's own auth.token). */
   readonly token?: string;
   readonly defaultMode: RunMode;
@@ -80,24 +94,49 @@ export interface OrchestratorOptions {
   readonly weightsHead?: { readonly open: () => Promise<WeightsHeadSource>; readonly pollMs: number };
 }
 
-export class Orchestrator {
-  readonly registry: RunRegistry;
+/** One teacher/student pair of the settings. */
+export interface PairEndpoints {
+  readonly student: Endpoint;
+  readonly teacher: Endpoint;
+}
+
+/** A pair's clients (a teacher shared by several pairs has one client). */
+export interface Pair {
   readonly student: Peer<'Student'>;
   readonly teacher: Peer<'Teacher'>;
+}
+
+export class Orchestrator {
+  readonly registry: RunRegistry;
+  readonly pairs: readonly Pair[];
+  private readonly studentPeers = new Map<string, Peer<'Student'>>();
+  private readonly teacherPeers = new Map<string, Peer<'Teacher'>>();
   private readonly followers = new Map<string, RunFollower>();
   private readonly heads: WeightsHeadTracker | undefined;
+  private readonly clientOpts: { token?: string; deadlineMs: number; maxMessageBytes: number; policy: BackoffPolicy };
+  /** QUEUED run ids, first come first served. */
+  private readonly queue: string[] = [];
+  /** Queued runs that continue from their checkpoint when they start (ResumeRun, or restored with one). */
+  private readonly resumeQueued = new Set<string>();
+  /** Students chosen for a run whose record does not hold them yet (StartRun before run.json exists). */
+  private readonly reserved = new Set<string>();
+  private pumpScheduled = false;
   private closing = false;
 
   private constructor(private readonly o: OrchestratorOptions) {
-    const clientOpts = { ...(o.token ? { token: o.token } : {}), deadlineMs: o.callDeadlineMs, maxMessageBytes: o.maxMessageBytes, policy: o.policy };
-    this.student = makePeer('Student', o.student.address, peerClientConfig(o.student, clientOpts));
-    this.teacher = makePeer('Teacher', o.teacher.address, peerClientConfig(o.teacher, clientOpts));
+    if (o.pairs.length === 0) throw new Error('the orchestrator needs at least one teacher/student pair');
+    this.clientOpts = { ...(o.token ? { token: o.token } : {}), deadlineMs: o.callDeadlineMs, maxMessageBytes: o.maxMessageBytes, policy: o.policy };
+    this.pairs = o.pairs.map((p) => ({ student: this.studentPeer(p.student.address, p.student), teacher: this.teacherPeer(p.teacher.address, p.teacher) }));
     const m = o.metrics;
     this.registry = new RunRegistry({
       runsRoot: o.runsRoot, persistMs: o.persistMs, logger: o.logger,
       onPhases: (phases) => m?.orchestrator.setRunPhases(phases),
       hooks: {
-        onPhase: (run, from, to) => o.logger.info('run phase', { run_id: run.id, from, to, step: run.record.step, ...(run.record.error ? { error: run.record.error } : {}) }),
+        onPhase: (run, from, to) => {
+          o.logger.info('run phase', { run_id: run.id, from, to, step: run.record.step, ...(run.record.student ? { student: run.record.student } : {}), ...(run.record.error ? { error: run.record.error } : {}) });
+          // a run that ended frees its pair: the next queued run may start
+          if (isTerminal(to) && holdsPair(from)) this.schedulePump();
+        },
         onProgress: (run) => {
           const r = run.record;
           if (!m) return;
@@ -124,10 +163,140 @@ export class Orchestrator {
     o.logger.info('run registry loaded', { runs_root: o.runsRoot, runs: runs.length, active: runs.filter((r) => isFollowed(r.phase)).length });
     for (const run of runs) {
       if (run.phase === 'STOPPING') void orch.stop(run).catch((e: unknown) => o.logger.error('stopping a run after restart failed', { run_id: run.id, error: describeError(e) }));
-      else if (isFollowed(run.phase)) orch.follow(run, 'probe');
+      else if (run.phase === 'QUEUED') {
+        // the queue, restored in created order (registry.load sorts by created)
+        orch.queue.push(run.id);
+        if (latestCheckpointOf(run.record.run_dir)) orch.resumeQueued.add(run.id);
+      } else if (isFollowed(run.phase)) orch.follow(run, 'probe');
     }
+    if (orch.queue.length > 0) o.logger.info('run queue restored', { queued: orch.queue.length, runs: orch.queue.join(',') });
     orch.heads?.start(() => [...orch.followers.values()].map((f) => f.run));
+    orch.pump();
     return orch;
+  }
+
+  // ---- pairs and the queue ----
+
+  /** The client of a student address (one per address; an address not in the settings — a run.json of an older configuration — gets the first student's TLS settings). */
+  private studentPeer(address: string, ep?: Endpoint): Peer<'Student'> {
+    let p = this.studentPeers.get(address);
+    if (!p) {
+      const e: Endpoint = ep ?? { ...this.o.pairs[0]!.student, address };
+      p = makePeer('Student', address, peerClientConfig(e, this.clientOpts));
+      this.studentPeers.set(address, p);
+    }
+    return p;
+  }
+
+  private teacherPeer(address: string, ep?: Endpoint): Peer<'Teacher'> {
+    let p = this.teacherPeers.get(address);
+    if (!p) {
+      const e: Endpoint = ep ?? { ...this.o.pairs[0]!.teacher, address };
+      p = makePeer('Teacher', address, peerClientConfig(e, this.clientOpts));
+      this.teacherPeers.set(address, p);
+    }
+    return p;
+  }
+
+  /** The student a run is assigned to (the first pair's for a record without one). */
+  private studentOf(run: RunState): Peer<'Student'> {
+    const a = run.record.student;
+    return a ? this.studentPeer(a) : this.pairs[0]!.student;
+  }
+
+  private teacherOf(run: RunState): Peer<'Teacher'> {
+    const a = run.record.teacher;
+    return a ? this.teacherPeer(a) : this.pairs[0]!.teacher;
+  }
+
+  /** Is a pair's student free: no active run assigned to it and none being assigned? */
+  private isFree(p: Pair): boolean {
+    const a = p.student.address;
+    if (this.reserved.has(a)) return false;
+    return !this.registry.all().some((r) => holdsPair(r.phase) && r.record.student === a);
+  }
+
+  /** A free pair (`prefer`: this student's pair when it is free), or undefined. */
+  private freePair(prefer?: string): Pair | undefined {
+    const pref = prefer ? this.pairs.find((p) => p.student.address === prefer) : undefined;
+    if (pref && this.isFree(pref)) return pref;
+    return this.pairs.find((p) => this.isFree(p));
+  }
+
+  /** Queued run ids, first first (tests, diagnostics). */
+  get queued(): string[] {
+    return [...this.queue];
+  }
+
+  private enqueue(run: RunState, resume: boolean): void {
+    if (!this.queue.includes(run.id)) this.queue.push(run.id);
+    if (resume) this.resumeQueued.add(run.id);
+    else this.resumeQueued.delete(run.id);
+    this.o.logger.info('run queued: every student has a run', { run_id: run.id, position: this.queue.indexOf(run.id) + 1 });
+    this.schedulePump();
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled || this.closing) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  /** Starts queued runs, first first, while a pair is free (the assignment is synchronous: no pair is given twice). */
+  private pump(): void {
+    while (this.queue.length > 0 && !this.closing) {
+      const id = this.queue[0]!;
+      const run = this.registry.get(id);
+      if (!run || run.phase !== 'QUEUED') {
+        this.queue.shift();
+        this.resumeQueued.delete(id);
+        continue;
+      }
+      const pair = this.freePair();
+      if (!pair) return;
+      this.queue.shift();
+      const resume = this.resumeQueued.delete(id);
+      run.update({ phase: 'STARTING', student: pair.student.address, teacher: pair.teacher.address, error: '' }, {
+        message: `dequeued: starting on student ${pair.student.address} with teacher ${pair.teacher.address}`,
+      });
+      void this.launch(run, resume, 'queued').catch((e: unknown) => this.o.logger.warn('starting a queued run failed', { run_id: id, error: describeError(e) }));
+    }
+  }
+
+  /**
+   * Student.StartRun of a run just assigned to its pair (phase STARTING, student/teacher in the
+   * record), then follows it. A refusal or an unreachable student leaves the run FAILED (and
+   * throws, for the caller's reply).
+   */
+  private async launch(run: RunState, resume: boolean, why: 'start' | 'resume' | 'queued'): Promise<void> {
+    const rec = run.record;
+    const json = readRunConfig(rec.run_dir);
+    if (json === undefined) {
+      run.update({ phase: 'FAILED', error: `cannot start: ${rec.run_dir}/run.config.json is missing` });
+      await run.flush();
+      throw new FailedPrecondition(`run ${rec.run_id}: ${rec.run_dir}/run.config.json is missing; it cannot be started`);
+    }
+    const peer = this.studentOf(run);
+    try {
+      const st = await withRetry(() => unary(peer.client, 'StartRun', startRunRequest(rec, json, resume), { deadlineMs: this.o.runCallDeadlineMs }), {
+        ...this.retryOpts(),
+        onRetry: (e, attempt, delay) => this.o.logger.warn('Student.StartRun retry', { run_id: rec.run_id, student: peer.address, attempt, delay_ms: Math.round(delay), error: describeError(e) }),
+      });
+      run.update({
+        phase: mergeStudentPhase('STARTING', st.phase), step: st.step, iterations: st.iterations || rec.iterations, teacher_version: st.teacher_version,
+        ...(st.last_checkpoint ? { last_checkpoint: st.last_checkpoint } : {}),
+      }, resume ? { message: `resumed at step ${st.step}` } : {});
+    } catch (e) {
+      const call = resume ? 'Student.StartRun(resume)' : 'Student.StartRun';
+      run.update({ phase: 'FAILED', error: `${call} failed: ${describeError(e)}` });
+      await run.flush();
+      throw this.studentError(peer.address, resume ? 'StartRun(resume)' : 'StartRun', e,
+        why === 'start' && isCode(e, status.UNAVAILABLE) ? ` (the run ${rec.run_id} is recorded FAILED; ResumeRun starts it)` : '');
+    }
+    this.followAfterStart(run);
   }
 
   /** Runs followed now (tests, diagnostics). */
@@ -138,7 +307,7 @@ export class Orchestrator {
   private follow(run: RunState, first: 'watch' | 'probe'): void {
     if (this.closing || this.followers.has(run.id)) return;
     const f = new RunFollower(run, {
-      student: this.student, policy: this.o.policy, maxRestarts: this.o.maxRestarts, livenessMs: this.o.livenessMs,
+      student: this.studentOf(run), policy: this.o.policy, maxRestarts: this.o.maxRestarts, livenessMs: this.o.livenessMs,
       callDeadlineMs: this.o.callDeadlineMs, runCallDeadlineMs: this.o.runCallDeadlineMs, logger: this.o.logger,
       onDone: (r) => {
         if (this.followers.get(r.id) === f) this.followers.delete(r.id);
@@ -168,10 +337,10 @@ export class Orchestrator {
   }
 
   /** A student error with the student named (the code is kept). */
-  private studentError(call: string, e: unknown, extra = ''): Error {
+  private studentError(address: string, call: string, e: unknown, extra = ''): Error {
     if (e instanceof GrpcError) return e;
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'number' && code > 0 && code <= 16) return new GrpcError(code, `student at ${this.o.student.address}: ${call}: ${(e as { details?: string }).details ?? (e as Error).message}${extra}`);
+    if (typeof code === 'number' && code > 0 && code <= 16) return new GrpcError(code, `student at ${address}: ${call}: ${(e as { details?: string }).details ?? (e as Error).message}${extra}`);
     return e as Error;
   }
 
@@ -192,32 +361,47 @@ export class Orchestrator {
     if (mode === 'pipelined' && maxStaleness < 1) throw new InvalidArgument('max_staleness: a pipelined run needs a bound ≥ 1', 'max_staleness');
     const id = req.run_id ? checkRunId(req.run_id) : makeRunId(rc.cfg.name);
     const now = new Date().toISOString();
+    // FIFO: a new run waits behind the queued ones even when a pair is free (they get it first)
+    const pair = this.queue.length === 0 ? this.freePair() : undefined;
     const rec: RunRecord = {
-      run_id: id, phase: 'STARTING', created: now, updated: now, mode, max_staleness: maxStaleness, method: rc.cfg.name,
+      run_id: id, phase: pair ? 'STARTING' : 'QUEUED', created: now, updated: now, mode, max_staleness: maxStaleness, method: rc.cfg.name,
       source_model: rc.sourceModel, run_dir: this.registry.runDir(id), step: 0, iterations: rc.cfg.iterations, teacher_version: 0,
-      last_checkpoint: '', error: '', miou: null, student: this.o.student.address, teacher: this.o.teacher.address, restarts: 0,
+      last_checkpoint: '', error: '', miou: null, student: pair?.student.address ?? '', teacher: pair?.teacher.address ?? '', restarts: 0,
       wall_s: 0, metrics: {},
     };
-    const run = await this.registry.create(rec, (dir) => writeRunConfig(dir, rc.json));
-    this.o.logger.info('run created', { run_id: id, run_dir: rec.run_dir, mode, max_staleness: maxStaleness, iterations: rc.cfg.iterations, source: rc.sourceModel });
+    if (pair) this.reserved.add(pair.student.address);
+    let run: RunState;
     try {
-      const st = await withRetry(() => unary(this.student.client, 'StartRun', startRunRequest(rec, rc.json, false), { deadlineMs: this.o.runCallDeadlineMs }), {
-        ...this.retryOpts(),
-        onRetry: (e, attempt, delay) => this.o.logger.warn('Student.StartRun retry', { run_id: id, attempt, delay_ms: Math.round(delay), error: describeError(e) }),
-      });
-      run.update({ phase: mergeStudentPhase('STARTING', st.phase), step: st.step, iterations: st.iterations || rec.iterations, teacher_version: st.teacher_version });
-    } catch (e) {
-      run.update({ phase: 'FAILED', error: `Student.StartRun failed: ${describeError(e)}` });
-      await run.flush();
-      throw this.studentError('StartRun', e, isCode(e, status.UNAVAILABLE) ? ` (the run ${id} is recorded FAILED; ResumeRun starts it)` : '');
+      run = await this.registry.create(rec, (dir) => writeRunConfig(dir, rc.json));
+    } finally {
+      if (pair) {
+        this.reserved.delete(pair.student.address);
+        this.schedulePump();
+      }
     }
-    this.followAfterStart(run);
+    this.o.logger.info('run created', { run_id: id, run_dir: rec.run_dir, mode, max_staleness: maxStaleness, iterations: rc.cfg.iterations, source: rc.sourceModel, student: rec.student, teacher: rec.teacher, phase: rec.phase });
+    if (!pair) {
+      run.update({}, { message: `queued: every student has a run (${this.queue.length} ahead)`, emit: false });
+      this.enqueue(run, false);
+      return run;
+    }
+    await this.launch(run, false, 'start');
     return run;
   }
 
   async stopRun(id: string): Promise<RunState> {
     const run = this.registry.require(id);
     if (run.phase === 'STOPPED') return run;
+    if (run.phase === 'QUEUED') {
+      // never started on a student: it leaves the queue
+      const at = this.queue.indexOf(id);
+      if (at >= 0) this.queue.splice(at, 1);
+      this.resumeQueued.delete(id);
+      run.update({ phase: 'STOPPED', error: '', last_checkpoint: latestCheckpointOf(run.record.run_dir)?.path ?? run.record.last_checkpoint }, { message: 'removed from the queue' });
+      this.o.logger.info('queued run stopped (removed from the queue)', { run_id: id });
+      await run.flush();
+      return run;
+    }
     if (run.phase === 'FINISHED' || run.phase === 'FAILED') throw new FailedPrecondition(`run ${id} has already ended (${run.phase}); there is nothing to stop`);
     return this.stop(run);
   }
@@ -229,7 +413,7 @@ export class Orchestrator {
     run.update({ phase: 'STOPPING' }, { message: 'stopping after the current step' });
     const onDisk = (): string => latestCheckpointOf(run.record.run_dir)?.path ?? run.record.last_checkpoint;
     try {
-      const st = await withRetry(() => unary(this.student.client, 'StopRun', { run_id: id }, { deadlineMs: this.o.runCallDeadlineMs }), this.retryOpts(prev === 'RECOVERING' ? 0 : undefined));
+      const st = await withRetry(() => unary(this.studentOf(run).client, 'StopRun', { run_id: id }, { deadlineMs: this.o.runCallDeadlineMs }), this.retryOpts(prev === 'RECOVERING' ? 0 : undefined));
       await this.unfollow(id);
       const phase = st.phase.toUpperCase() === 'FINISHED' ? 'FINISHED' : st.phase.toUpperCase() === 'FAILED' ? 'FAILED' : 'STOPPED';
       const res = phase === 'FINISHED' ? readResults(run.record.run_dir) : undefined;
@@ -252,7 +436,7 @@ export class Orchestrator {
         await this.unfollow(id);
         run.update({ phase: prev }, { message: `stop failed: ${describeError(e)}` });
         if (isFollowed(prev)) this.follow(run, 'probe');
-        throw this.studentError('StopRun', e);
+        throw this.studentError(this.studentOf(run).address, 'StopRun', e);
       }
     }
     await run.flush();
@@ -264,26 +448,22 @@ export class Orchestrator {
     const run = this.registry.require(id);
     if (run.phase === 'FINISHED') throw new FailedPrecondition(`run ${id} has finished; there is nothing to resume`);
     if (run.phase === 'STOPPING') throw new FailedPrecondition(`run ${id} is being stopped; resume it once it is STOPPED`);
+    if (run.phase === 'QUEUED') return run; // it starts when a pair frees
     if (isFollowed(run.phase)) {
       if (!this.followers.has(id)) this.follow(run, 'probe');
       return run;
     }
     const rec = run.record;
-    const json = readRunConfig(rec.run_dir);
-    if (json === undefined) throw new FailedPrecondition(`run ${id}: ${rec.run_dir}/run.config.json is missing; it cannot be resumed`);
-    run.update({ phase: 'STARTING', error: '' }, { message: `resuming from ${latestCheckpointOf(rec.run_dir)?.path ?? 'the start (no checkpoint yet)'}` });
-    try {
-      const st = await withRetry(() => unary(this.student.client, 'StartRun', startRunRequest(rec, json, true), { deadlineMs: this.o.runCallDeadlineMs }), this.retryOpts());
-      run.update({
-        phase: mergeStudentPhase('STARTING', st.phase), step: st.step, ...(st.iterations ? { iterations: st.iterations } : {}),
-        ...(st.last_checkpoint ? { last_checkpoint: st.last_checkpoint } : {}),
-      }, { message: `resumed at step ${st.step}` });
-    } catch (e) {
-      run.update({ phase: 'FAILED', error: `Student.StartRun(resume) failed: ${describeError(e)}` });
+    if (readRunConfig(rec.run_dir) === undefined) throw new FailedPrecondition(`run ${id}: ${rec.run_dir}/run.config.json is missing; it cannot be resumed`);
+    const pair = this.queue.length === 0 ? this.freePair(rec.student) : undefined;
+    if (!pair) {
+      run.update({ phase: 'QUEUED', student: '', teacher: '', error: '' }, { message: 'queued: every student has a run' });
+      this.enqueue(run, true);
       await run.flush();
-      throw this.studentError('StartRun(resume)', e);
+      return run;
     }
-    this.followAfterStart(run);
+    run.update({ phase: 'STARTING', error: '', student: pair.student.address, teacher: pair.teacher.address }, { message: `resuming from ${latestCheckpointOf(rec.run_dir)?.path ?? 'the start (no checkpoint yet)'}` });
+    await this.launch(run, true, 'resume');
     return run;
   }
 
@@ -308,7 +488,7 @@ export class Orchestrator {
     Evaluate: async (req) => {
       const run = this.registry.require(checkRunId(req.run_id));
       const ev = await evaluateRun(run.record, { limit: req.limit, outDir: req.out_dir }, {
-        teacher: this.teacher, predictDeadlineMs: this.o.predictDeadlineMs, maxMessageBytes: this.o.maxMessageBytes, overlays: this.o.evalOverlays, logger: this.o.logger,
+        teacher: this.teacherOf(run), predictDeadlineMs: this.o.predictDeadlineMs, maxMessageBytes: this.o.maxMessageBytes, overlays: this.o.evalOverlays, logger: this.o.logger,
       });
       const r = ev.result;
       const miou = Number.isFinite(r.mIoU) ? r.mIoU : null;
@@ -343,8 +523,8 @@ export class Orchestrator {
     const ids = [...this.followers.keys()];
     await Promise.all(ids.map((id) => this.unfollow(id)));
     await this.registry.close();
-    this.student.client.close();
-    this.teacher.client.close();
+    for (const p of this.studentPeers.values()) p.client.close();
+    for (const p of this.teacherPeers.values()) p.client.close();
   }
 
   /** True once the registry is loaded (health SERVING). */

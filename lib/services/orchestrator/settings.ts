@@ -4,8 +4,16 @@
  * environment variables `SFDA_ORCHESTRATOR_<FIELD>` (e.g. SFDA_ORCHESTRATOR_STUDENT):
  *
  *   runsRoot        folder of the run directories
- *   student         host:port of the student service (required)
- *   teacher         host:port of the teacher service (required; the student gets it too)
+ *   The teacher/student pairs the runs are scheduled on — one of three forms:
+ *   student + teacher   one pair (host:port each)
+ *   students + teacher  several students sharing one teacher (a teacher holds several runs):
+ *                   students = "h1:p1,h2:p2"
+ *   pairs           several pairs: "student1=teacher1,student2=teacher2" (host:port=host:port,
+ *                   comma-separated; a teacher may appear in several pairs); student, students
+ *                   and teacher must then be empty
+ *                   A student runs one run at a time: StartRun takes a free pair (a student with
+ *                   no active run) or QUEUES the run (FIFO) until one frees. Students must be
+ *                   distinct; every student shares runsRoot (the run folders) with the orchestrator.
  *   defaultMode     sync | pipelined, for StartRun requests without a mode
  *   maxStaleness    staleness bound of pipelined runs that do not give one
  *   studentTls / teacherTls   use the common tls section (ca; cert + key as a client
@@ -34,8 +42,10 @@ export const ORCHESTRATOR_SCHEMA = {
   orchestrator: {
     type: 'object', doc: 'the orchestrator: its runs and the services it drives', fields: {
       runsRoot: { type: 'string', default: 'runs/services', doc: 'folder of the run directories (<runsRoot>/<run_id>: run.json, run.config.json, checkpoints/, ...); shared storage with the student' },
-      student: { type: 'string', default: '', doc: 'host:port of the student service (required)' },
-      teacher: { type: 'string', default: '', doc: 'host:port of the teacher service (required; passed to the student for its runs)' },
+      student: { type: 'string', default: '', doc: 'host:port of the student service (one pair with teacher; or use students / pairs)' },
+      students: { type: 'string', default: '', doc: 'comma-separated host:port of several students sharing teacher (one run each at a time)' },
+      teacher: { type: 'string', default: '', doc: 'host:port of the teacher service (with student or students; passed to the student for its runs)' },
+      pairs: { type: 'string', default: '', doc: 'teacher/student pairs "student1=teacher1,student2=teacher2" (host:port=host:port), instead of student/students/teacher' },
       defaultMode: { type: 'enum', values: ['sync', 'pipelined'], default: 'sync', doc: 'mode of runs started without one: sync (bit-identical to one process) or pipelined' },
       maxStaleness: { type: 'int', default: 2, min: 1, max: 1000000, doc: 'staleness bound (student step - teacher version) of pipelined runs started without one' },
       studentTls: { type: 'bool', default: false, doc: 'TLS to the student with the tls section (ca verifies it; cert + key are presented for mTLS)' },
@@ -70,18 +80,62 @@ export function clientTls(cfg: CommonConfig, serverName: string): ClientTlsFiles
   };
 }
 
+const ADDRESS = /^[^\s:=,]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$|^[a-z]+:[^\s=,]+$/;
+
+function checkAddress(field: string, a: string, what: string): string {
+  if (!ADDRESS.test(a)) throw new ConfigError(field, `'${a}' is not host:port${what ? ` (${what})` : ''}`);
+  return a;
+}
+
+/**
+ * The teacher/student pairs of the settings (see the header): student + teacher, students +
+ * teacher, or pairs. Errors name the field.
+ */
+export function parsePairs(o: { student: string; students: string; teacher: string; pairs: string }): { student: string; teacher: string }[] {
+  const out: { student: string; teacher: string }[] = [];
+  if (o.pairs.trim()) {
+    for (const k of ['student', 'students', 'teacher'] as const) {
+      if (o[k]) throw new ConfigError('orchestrator.pairs', `give either orchestrator.pairs or orchestrator.${k} (student/students + teacher), not both`);
+    }
+    const items = o.pairs.split(',').map((x) => x.trim());
+    items.forEach((item, i) => {
+      const parts = item.split('=');
+      if (parts.length !== 2 || !parts[0]!.trim() || !parts[1]!.trim()) throw new ConfigError('orchestrator.pairs', `item ${i + 1} '${item}' is not student=teacher (host:port=host:port)`);
+      out.push({ student: checkAddress('orchestrator.pairs', parts[0]!.trim(), `student of item ${i + 1}`), teacher: checkAddress('orchestrator.pairs', parts[1]!.trim(), `teacher of item ${i + 1}`) });
+    });
+  } else {
+    if (o.student && o.students) throw new ConfigError('orchestrator.students', 'give either orchestrator.student or orchestrator.students, not both');
+    if (!o.student && !o.students) throw new ConfigError('orchestrator.student', 'required: host:port of the student service (--orchestrator.student or SFDA_ORCHESTRATOR_STUDENT; or orchestrator.students / orchestrator.pairs)');
+    if (!o.teacher) throw new ConfigError('orchestrator.teacher', 'required: host:port of the teacher service (--orchestrator.teacher or SFDA_ORCHESTRATOR_TEACHER; or orchestrator.pairs)');
+    const teacher = checkAddress('orchestrator.teacher', o.teacher, '');
+    if (o.student) out.push({ student: checkAddress('orchestrator.student', o.student, ''), teacher });
+    else {
+      o.students.split(',').map((x) => x.trim()).forEach((s, i) => {
+        if (!s) throw new ConfigError('orchestrator.students', `item ${i + 1} is empty`);
+        out.push({ student: checkAddress('orchestrator.students', s, `item ${i + 1}`), teacher });
+      });
+    }
+  }
+  const field = o.pairs.trim() ? 'orchestrator.pairs' : 'orchestrator.students';
+  const seen = new Set<string>();
+  for (const p of out) {
+    if (seen.has(p.student)) throw new ConfigError(field, `student ${p.student} appears twice (a student runs one run at a time; list it once)`);
+    seen.add(p.student);
+  }
+  return out;
+}
+
 /** The Orchestrator's options from the process settings (everything but logger and metrics). */
 export function orchestratorOptions(cfg: OrchestratorSettings): Omit<OrchestratorOptions, 'logger' | 'metrics'> {
   const o = cfg.orchestrator;
-  for (const k of ['student', 'teacher'] as const) {
-    if (!o[k]) throw new ConfigError(`orchestrator.${k}`, `required: host:port of the ${k} service (--orchestrator.${k} or SFDA_ORCHESTRATOR_${k.toUpperCase()})`);
-    if (!/^[^\s:]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$|^[a-z]+:.+/.test(o[k])) throw new ConfigError(`orchestrator.${k}`, `'${o[k]}' is not host:port`);
-  }
+  const pairs = parsePairs(o);
   if (o.retryMaxMs < o.retryBaseMs) throw new ConfigError('orchestrator.retryMaxMs', `must be ≥ orchestrator.retryBaseMs (${o.retryBaseMs})`);
   return {
     runsRoot: path.resolve(o.runsRoot),
-    student: { address: o.student, ...(o.studentTls ? { tls: clientTls(cfg, o.tlsServerName) } : {}) },
-    teacher: { address: o.teacher, ...(o.teacherTls ? { tls: clientTls(cfg, o.tlsServerName) } : {}) },
+    pairs: pairs.map((p) => ({
+      student: { address: p.student, ...(o.studentTls ? { tls: clientTls(cfg, o.tlsServerName) } : {}) },
+      teacher: { address: p.teacher, ...(o.teacherTls ? { tls: clientTls(cfg, o.tlsServerName) } : {}) },
+    })),
     ...(cfg.auth.token ? { token: cfg.auth.token } : {}),
     defaultMode: o.defaultMode,
     maxStaleness: o.maxStaleness,

@@ -16,6 +16,11 @@ export interface RunInfo {
   'error'?: (string);
   'last_checkpoint'?: (string);
   'method'?: (string);
+  /**
+   * The pair the run is assigned to (host:port; empty while QUEUED).
+   */
+  'student'?: (string);
+  'teacher'?: (string);
 }
 
 export interface RunInfo__Output {
@@ -32,4 +37,9 @@ export interface RunInfo__Output {
   'error': (string);
   'last_checkpoint': (string);
   'method': (string);
+  /**
+   * The pair the run is assigned to (host:port; empty while QUEUED).
+   */
+  'student': (string);
+  'teacher': (string);
 }
