@@ -11,14 +11,14 @@ import { decodeModel } from '../engine/onnx/decode.js';
 import { fromOrt, toOrt } from '../engine/runtime/ort-tensor.js';
 import { TrainStepRunner } from '../engine/runtime/train-step-runner.js';
 import type { BatchPredictor } from './predictor.js';
-import { IMAGENET_NORMALIZATION, loadSegModel, ModelFileError, readSidecar, type ModelMeta, type Normalization, type SegModelFile } from './model-file.js';
-import { argmaxLabels, SegPredictor } from './seg-net.js';
+import { IMAGENET_NORMALIZATION, loadModelFile, ModelFileError, readAnySidecar, type AnyModelFile, type AnyModelMeta, type Normalization } from './model-file.js';
+import { argmaxLabels, importedPredictNet, SegPredictor } from './seg-net.js';
 
 export interface OpenedModel {
   readonly file: string;
   readonly kind: 'checkpoint' | 'onnx';
   /** Metadata (model file, or ONNX sidecar); undefined for a bare ONNX file. */
-  readonly meta?: ModelMeta;
+  readonly meta?: AnyModelMeta;
   readonly normalize: Normalization;
   /** Number of classes the model predicts. */
   readonly numClasses: number;
@@ -38,12 +38,12 @@ export interface OpenModelOptions {
 }
 
 /** Runs a model file's network on a fresh runner. */
-export async function openModelFile(m: SegModelFile, file: string, opts: OpenModelOptions = {}): Promise<OpenedModel> {
+export async function openModelFile(m: AnyModelFile, file: string, opts: OpenModelOptions = {}): Promise<OpenedModel> {
   const runner = await TrainStepRunner.start({ threads: opts.threads ?? 0 });
   await runner.setState(m.tensors);
-  const p = new SegPredictor(runner, m.meta.spec, { batch: opts.batch ?? 4 });
+  const p = new SegPredictor(runner, m.onnx !== undefined ? importedPredictNet(m.onnx, m.meta) : m.meta.spec, { batch: opts.batch ?? 4 });
   return {
-    file, kind: 'checkpoint', meta: m.meta, normalize: m.meta.normalize, numClasses: m.meta.spec.numClasses,
+    file, kind: 'checkpoint', meta: m.meta, normalize: m.meta.normalize, numClasses: m.meta.classes.length,
     predict: (x) => p.predict(x), logits: (x) => p.logits(x), close: () => runner.close(),
   };
 }
@@ -61,8 +61,8 @@ async function openOnnx(file: string, opts: OpenModelOptions): Promise<OpenedMod
   const [n, h, w] = [fixed(shape[0]), fixed(shape[2]), fixed(shape[3])];
   const outInfo = dec.graph.outputs[0];
   const outShape = outInfo?.shape;
-  const meta = readSidecar(file);
-  const numClasses = meta?.spec.numClasses ?? (outShape && typeof outShape[1] === 'number' ? outShape[1] : undefined);
+  const meta = readAnySidecar(file);
+  const numClasses = meta?.classes.length ?? (outShape && typeof outShape[1] === 'number' ? outShape[1] : undefined);
   if (numClasses === undefined) throw new ModelFileError(file, 'cannot tell the number of classes (no sidecar, and output dimension 1 is not fixed)');
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], intraOpNumThreads: opts.threads ?? 0, graphOptimizationLevel: 'all' });
   const logits = async (images: TensorData): Promise<TensorData> => {
@@ -93,5 +93,5 @@ async function openOnnx(file: string, opts: OpenModelOptions): Promise<OpenedMod
 export async function openModel(file: string, opts: OpenModelOptions = {}): Promise<OpenedModel> {
   if (!fs.existsSync(file)) throw new ModelFileError(file, 'does not exist');
   if (file.endsWith('.onnx')) return openOnnx(file, opts);
-  return openModelFile(await loadSegModel(file), file, opts);
+  return openModelFile(await loadModelFile(file), file, opts);
 }

@@ -23,12 +23,14 @@ import { compileEval, compileTrainStep, type CompiledGraph } from '../engine/com
 import type { ClipConfig } from '../engine/compile/clip.js';
 import type { TensorData } from '../engine/ir/tensor.js';
 import { softmaxCrossEntropy } from '../engine/losses/cross-entropy.js';
+import type { GraphBuilder } from '../engine/ir/builder.js';
 import { createDeepLab, type DeepLabSpec, type SegModel } from '../engine/models/index.js';
 import { saveInferenceModel } from '../engine/onnx/export.js';
 import type { OptimizerConfig } from '../engine/optim/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { TrainStepRunner } from '../engine/runtime/train-step-runner.js';
-import type { ModelMeta } from './model-file.js';
+import { isImportedMeta, type AnyModelMeta, type ImportedModelMeta } from './model-file.js';
+import { buildImportedNet } from './imported-net.js';
 import { sidecarPath } from './model-file.js';
 import { withStatePrefix } from './state-prefix.js';
 
@@ -49,7 +51,7 @@ export interface SupervisedStepOptions {
 }
 
 /** Upsampled logits of a model as a named value (the network's output 'logits'). */
-function fullLogits(model: SegModel, g: ReturnType<typeof createDeepLab>['g']): string {
+function fullLogits(model: SegModel, g: GraphBuilder): string {
   if (!model.logitsFull) throw new Error('seg-net: the model must be built with upsampleLogits');
   return g.op1('Identity', [model.logitsFull], {}, { outputName: 'logits' });
 }
@@ -82,6 +84,27 @@ export function compilePredict(spec: DeepLabSpec, n: number, h: number, w: numbe
   return withStatePrefix(compiled, statePrefix);
 }
 
+/**
+ * A network other than the DeepLab for SegPredictor: the classes it predicts and its predict
+ * program (output 'logits' [N,C,H,W], every parameter a state slot).
+ */
+export interface PredictNet {
+  readonly numClasses: number;
+  compile(n: number, h: number, w: number, statePrefix: string): CompiledGraph;
+}
+
+/** The predict program of an imported ONNX graph (lib/model/imported-net.ts), frozen BN. */
+export function importedPredictNet(onnx: Uint8Array, meta: ImportedModelMeta): PredictNet {
+  return {
+    numClasses: meta.classes.length,
+    compile: (n, h, w, statePrefix) => {
+      const { g, model } = buildImportedNet(onnx, meta.imported, n, h, w, 'seg_predict');
+      const logits = fullLogits(model, g);
+      return withStatePrefix(compileEval(g, { outputs: [logits], params: model.params.all.map((p) => p.name) }), statePrefix);
+    },
+  };
+}
+
 /** argmax over classes of logits [N,C,H,W] → uint8 labels [N,H,W] (first maximum wins, as torch.argmax). */
 export function argmaxLabels(logits: TensorData, count?: number): Uint8Array {
   const [N, C, H, W] = logits.shape as [number, number, number, number];
@@ -107,7 +130,7 @@ export class SegPredictor {
   private readonly keys = new Set<string>();
   constructor(
     private readonly runner: TrainStepRunner,
-    private readonly spec: DeepLabSpec,
+    private readonly spec: DeepLabSpec | PredictNet,
     private readonly opts: { batch?: number; statePrefix?: string; keyPrefix?: string } = {},
   ) {}
 
@@ -115,7 +138,8 @@ export class SegPredictor {
     const n = this.opts.batch ?? 4;
     const key = `${this.opts.keyPrefix ?? 'predict'}@${n}x${h}x${w}`;
     if (!this.keys.has(key)) {
-      await this.runner.addProgram(key, compilePredict(this.spec, n, h, w, this.opts.statePrefix ?? ''));
+      const prefix = this.opts.statePrefix ?? '';
+      await this.runner.addProgram(key, 'compile' in this.spec ? this.spec.compile(n, h, w, prefix) : compilePredict(this.spec, n, h, w, prefix));
       this.keys.add(key);
     }
     return key;
@@ -148,12 +172,20 @@ export class SegPredictor {
  * Writes the inference ONNX model of `spec` with the given weights (every initializer, PyTorch
  * names) at input [1,3,H,W] (H, W = meta.inputSize) and the sidecar `<file>.json`.
  */
-export async function exportSegOnnx(file: string, tensors: ReadonlyMap<string, TensorData>, meta: ModelMeta): Promise<void> {
+export async function exportSegOnnx(file: string, tensors: ReadonlyMap<string, TensorData>, meta: AnyModelMeta, onnx?: Uint8Array): Promise<void> {
   const [w, h] = meta.inputSize;
-  const { g, model } = createDeepLab({ ...meta.spec, upsampleLogits: true }, 1, h, w, 'deeplab', { foldFrozenBn: false });
+  let built: { g: GraphBuilder; model: SegModel };
+  if (isImportedMeta(meta)) {
+    // an imported graph: the same graph the programs adapt (frozen BN, input 'image'), its weights replaced
+    if (onnx === undefined) throw new Error('exportSegOnnx: an imported model needs its ONNX graph');
+    built = buildImportedNet(onnx, meta.imported, 1, h, w, 'imported');
+  } else {
+    built = createDeepLab({ ...meta.spec, upsampleLogits: true }, 1, h, w, 'deeplab', { foldFrozenBn: false });
+  }
+  const { g, model } = built;
   const logits = fullLogits(model, g);
   for (const p of model.params.all) if (!tensors.has(p.name)) throw new Error(`exportSegOnnx: no value for '${p.name}'`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  await saveInferenceModel(file, g.graph, tensors, { outputs: [logits], name: 'deeplab', producer: 'stvm-sfda' });
+  await saveInferenceModel(file, g.graph, tensors, { outputs: [logits], name: isImportedMeta(meta) ? 'imported' : 'deeplab', producer: 'stvm-sfda' });
   await writeFileAtomic(sidecarPath(file), `${JSON.stringify(meta, null, 2)}\n`);
 }

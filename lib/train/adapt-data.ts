@@ -41,9 +41,9 @@ export function targetAugment(c: AdaptConfig): AugmentSpec {
 }
 
 /** Options of the diagnostic evaluation of a model (its input normalisation and classes). */
-export function evalOptions(c: AdaptConfig, meta: Pick<ModelMeta, 'normalize' | 'spec'>): EvaluateOptions {
+export function evalOptions(c: AdaptConfig, meta: Pick<ModelMeta, 'normalize' | 'classes'>): EvaluateOptions {
   return {
-    normalize: meta.normalize, batch: c.eval.batch, numClasses: meta.spec.numClasses,
+    normalize: meta.normalize, batch: c.eval.batch, numClasses: meta.classes.length,
     ...(c.eval.resizeWidth > 0 ? { resize: [c.eval.resizeWidth, c.eval.resizeHeight] as const } : {}),
     ...(c.eval.limit > 0 ? { limit: c.eval.limit } : {}),
   };

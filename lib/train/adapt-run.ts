@@ -9,9 +9,9 @@
  */
 import path from 'node:path';
 import { resultToJson, type EvaluationResult } from '../eval/results.js';
-import { StvmAlgorithm, TargetBatches, type LoopSettings, type TeacherPort } from '../method/stvm/index.js';
+import { netSourceOf, StvmAlgorithm, TargetBatches, type LoopSettings, type TeacherPort } from '../method/stvm/index.js';
 import { weightingNames } from '../method/weighting/index.js';
-import { loadSegModel, saveSegModel, type ModelMeta, type SegModelFile } from '../model/model-file.js';
+import { isImportedMeta, loadModelFile, numClassesOf, saveSegModel, type AnyModelFile, type AnyModelMeta } from '../model/model-file.js';
 import { exportSegOnnx } from '../model/seg-net.js';
 import type { Level } from '../run/logger.js';
 import { openRunDir, type RunDir } from '../run/run-dir.js';
@@ -32,7 +32,7 @@ export interface AdaptRunOptions {
   readonly console?: Level | 'none';
   readonly progress?: boolean;
   /** The teacher (default: local, in this process). The student service passes its gRPC client. */
-  readonly teacher?: (settings: LoopSettings, ctx: { model: SegModelFile; configHash: string; run: RunDir }) => Promise<TeacherPort>;
+  readonly teacher?: (settings: LoopSettings, ctx: { model: AnyModelFile; configHash: string; run: RunDir }) => Promise<TeacherPort>;
   /** 0: sync (bit-identical to one process); s > 0: pipelined with staleness ≤ s. */
   readonly maxStaleness?: number;
   readonly onStep?: (t: number, metrics: StepMetrics, wallS: number) => void;
@@ -56,9 +56,9 @@ export interface AdaptRunResult {
 }
 
 /** The resolved record of a run (config.json) and its hash. */
-export function adaptRecord(cfg: AdaptConfig, meta: ModelMeta): { record: Record<string, unknown>; hash: string } {
+export function adaptRecord(cfg: AdaptConfig, meta: AnyModelMeta): { record: Record<string, unknown>; hash: string } {
   const { weightingParams, ...resolved } = cfg;
-  const record = { ...resolved, weighting: { ...resolved.weighting, params: weightingParams }, sourceModel: { file: cfg.source, spec: meta.spec, protocol: meta.protocol } };
+  const record = { ...resolved, weighting: { ...resolved.weighting, params: weightingParams }, sourceModel: { file: cfg.source, ...(isImportedMeta(meta) ? { imported: meta.imported } : { spec: meta.spec }), protocol: meta.protocol } };
   return { record, hash: configHash(record) };
 }
 
@@ -70,22 +70,22 @@ export function adaptConfigJson(cfg: AdaptConfig): string {
 
 export async function adaptRun(o: AdaptRunOptions): Promise<AdaptRunResult> {
   const { cfg, out } = o;
-  const model = await loadSegModel(cfg.source);
+  const model = await loadModelFile(cfg.source);
   const meta = model.meta;
   const { record, hash } = adaptRecord(cfg, meta);
   const run = openRunDir(out, record, { resume: o.resume, console: o.console ?? 'info' });
   run.logger.info('adapt', { source: cfg.source, out, weighting: cfg.weighting.name || cfg.stvm.weighting, registered: weightingNames().join(','), teacher: o.teacher ? 'remote' : 'local', max_staleness: o.maxStaleness ?? 0 });
 
   const batches = new TargetBatches(await targetImages(cfg.target, meta.protocol), { batch: cfg.batch, seed: cfg.seed, augment: targetAugment(cfg), normalize: meta.normalize });
-  const adaptedMeta = (which: string): ModelMeta => ({ ...meta, source: { adaptedFrom: path.resolve(cfg.source), method: cfg.name, network: which, config: hash, iterations: cfg.iterations } });
+  const adaptedMeta = (which: string): AnyModelMeta => ({ ...meta, source: { adaptedFrom: path.resolve(cfg.source), method: cfg.name, network: which, config: hash, iterations: cfg.iterations } });
   const makeAlg = () => StvmAlgorithm.create({
     name: cfg.name, cfg: cfg.stvm, seed: cfg.seed, iterations: cfg.iterations, batch: cfg.batch, crop: [cfg.augment.cropWidth, cfg.augment.cropHeight],
-    net: { spec: meta.spec, weights: model.tensors }, numClasses: meta.spec.numClasses, normalize: meta.normalize, batches,
+    net: netSourceOf(model), numClasses: numClassesOf(meta), normalize: meta.normalize, batches,
     weighting: { name: cfg.weighting.name, params: cfg.weightingParams },
     runner: { provider: cfg.runtime.provider, fallback: cfg.runtime.fallback, threads: cfg.runtime.threads, nonFinite: cfg.runtime.nonFinite, log: (m) => run.logger.warn(m) },
     ...(o.teacher ? { teacher: (settings: LoopSettings) => o.teacher!(settings, { model, configHash: hash, run }) } : {}),
     ...(o.maxStaleness ? { maxStaleness: o.maxStaleness } : {}),
-    exporter: (file, tensors) => exportSegOnnx(file, tensors, adaptedMeta('teacher')),
+    exporter: (file, tensors) => exportSegOnnx(file, tensors, adaptedMeta('teacher'), model.onnx),
   });
   for (let attempt = 0; ; attempt++) {
     const alg = await makeAlg();
@@ -113,8 +113,8 @@ export async function adaptRun(o: AdaptRunOptions): Promise<AdaptRunResult> {
         continue;
       }
       if (res.stopped) return { loop: res, configHash: hash };
-      await saveSegModel(path.join(out, 'teacher.model.ckpt'), { meta: adaptedMeta('teacher'), tensors: await alg.networkTensors('teacher') });
-      await saveSegModel(path.join(out, 'student.model.ckpt'), { meta: adaptedMeta('student'), tensors: await alg.networkTensors('student') });
+      await saveSegModel(path.join(out, 'teacher.model.ckpt'), { ...model, meta: adaptedMeta('teacher'), tensors: await alg.networkTensors('teacher') } as AnyModelFile);
+      await saveSegModel(path.join(out, 'student.model.ckpt'), { ...model, meta: adaptedMeta('student'), tensors: await alg.networkTensors('student') } as AnyModelFile);
       await alg.exportModel(path.join(out, 'model.onnx'));
       const results: Record<string, unknown> = {
         method: cfg.name, iterations: res.iterations, wall_s: +res.wallS.toFixed(1), skipped: res.skipped, checkpoint: res.checkpoint,

@@ -13,7 +13,8 @@ import { resnetBackbone } from './resnet.js';
 import { validateDeepLabSpec, type DeepLabSpec } from './spec.js';
 
 export interface SegModel {
-  readonly spec: DeepLabSpec;
+  /** The DeepLab's spec (absent for an imported graph, lib/model/imported-net.ts). */
+  readonly spec?: DeepLabSpec;
   readonly input: string;
   /** Classifier output at feature resolution [N, C, h, w]. */
   readonly logits: string;

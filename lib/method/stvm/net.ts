@@ -10,8 +10,30 @@
 import { createDeepLab, validateDeepLabSpec, type DeepLabSpec, type SegModel } from '../../engine/models/index.js';
 import type { GraphBuilder } from '../../engine/ir/builder.js';
 import { sameShape, shapeStr, type TensorData } from '../../engine/ir/tensor.js';
+import { buildImportedNet, type ImportedNetMeta } from '../../model/imported-net.js';
+import type { AnyModelFile } from '../../model/model-file.js';
 
-export interface NetSource {
+/**
+ * The network of a run: the project's DeepLab (`spec`) or an imported ONNX graph
+ * (`imported`, lib/model/imported-net.ts: same frozen-BN convention, trainable = Conv/Gemm
+ * weights and biases).
+ */
+export type NetSource = DeepLabNetSource | ImportedNetSource;
+
+export interface ImportedNetSource {
+  readonly imported: { readonly onnx: Uint8Array; readonly info: ImportedNetMeta };
+  /** Values of the graph's float initializers (the model file's tensors). */
+  readonly weights?: ReadonlyMap<string, TensorData>;
+  readonly allowInit?: boolean;
+}
+
+/** The network of a model file. */
+export function netSourceOf(m: AnyModelFile): NetSource {
+  if (m.onnx !== undefined) return { imported: { onnx: m.onnx, info: m.meta.imported }, weights: m.tensors };
+  return { spec: m.meta.spec, weights: m.tensors };
+}
+
+export interface DeepLabNetSource {
   /** The architecture (bn and upsampleLogits are overridden: frozen BN, logits upsampled). */
   readonly spec: DeepLabSpec;
   /**
@@ -29,7 +51,9 @@ export function adaptSpec(spec: DeepLabSpec): DeepLabSpec {
 
 /** Builds the network on input 'image' [n, C, h, w] with the source weights. */
 export function buildNet(src: NetSource, n: number, h: number, w: number, name: string): { g: GraphBuilder; model: SegModel } {
-  const { g, model } = createDeepLab(adaptSpec(src.spec), n, h, w, name);
+  const { g, model } = 'imported' in src
+    ? buildImportedNet(src.imported.onnx, src.imported.info, n, h, w, name)
+    : createDeepLab(adaptSpec(src.spec), n, h, w, name);
   const missing: string[] = [];
   for (const p of model.params.all) {
     const t = src.weights?.get(p.name);

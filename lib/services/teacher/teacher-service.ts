@@ -14,8 +14,8 @@
  */
 import type { TensorData } from '../../engine/ir/tensor.js';
 import { getProtocol } from '../../data/datasets/protocols.js';
-import { loopSettings, StvmAlgorithm, type TeacherCore } from '../../method/stvm/index.js';
-import { loadSegModel } from '../../model/model-file.js';
+import { loopSettings, netSourceOf, StvmAlgorithm, type TeacherCore } from '../../method/stvm/index.js';
+import { loadModelFile, numClassesOf } from '../../model/model-file.js';
 import type { Logger } from '../../run/logger.js';
 import type { AdaptConfig } from '../../train/adapt-config.js';
 import { resolveRunConfig } from '../run-config.js';
@@ -108,7 +108,7 @@ export class TeacherService {
     const p = (async () => {
       let model;
       try {
-        model = await loadSegModel(source);
+        model = await loadModelFile(source);
       } catch (e) {
         throw new FailedPrecondition(`source_model: ${(e as Error).message}`);
       }
@@ -116,7 +116,7 @@ export class TeacherService {
       const threads = this.o.threads || cfg.runtime.threads;
       const core = await StvmAlgorithm.localTeacher({
         cfg: cfg.stvm, seed: cfg.seed, batch: cfg.batch, crop: [cfg.augment.cropWidth, cfg.augment.cropHeight],
-        net: { spec: model.meta.spec, weights: model.tensors }, numClasses: model.meta.spec.numClasses,
+        net: netSourceOf(model), numClasses: numClassesOf(model.meta),
         runner: { provider: cfg.runtime.provider, fallback: cfg.runtime.fallback, threads, nonFinite: cfg.runtime.nonFinite, log: (m) => this.o.logger.warn(m, { run: id }) },
       }, settings);
       const run: LoadedRun = {
