@@ -1,8 +1,8 @@
 /**
  * Many runs at once, with real processes: nats-server, ONE teacher, TWO students and the
  * orchestrator with both pairs (orchestrator.pairs). Three tiny runs are started at once: two
- * run in parallel (one per student), the third is QUEUED and starts when a pair frees. One
- * student is killed mid-run and restarted on the same port: its run goes RECOVERING and is
+ * run in parallel (one per student), the third is QUEUED and starts when a pair frees. The
+ * student of each of the two first runs is killed mid-run and restarted on the same port: each run goes RECOVERING and is
  * resumed on the SAME pair from its checkpoint. All three FINISH, never two at a time on one
  * student, and `sfda list --json` lists them FINISHED with their pairs.
  */
@@ -56,9 +56,9 @@ describe('many runs at once: one teacher, two students, a queue (real processes)
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('two run in parallel, the third is QUEUED; a killed student resumes its run on the same pair; all FINISH; sfda list shows the pairs', async () => {
+  it('two run in parallel, the third is QUEUED; each run whose student is killed resumes on the same pair; all FINISH; sfda list shows the pairs', async () => {
     const config = {
-      iterations: 6, batch: 2, seed: 4,
+      iterations: 40, batch: 2, seed: 4,
       target: { source: 'synthstreet', style: 'dusk', count: 6, width: 64, height: 48 },
       augment: { cropWidth: 48, cropHeight: 40 },
       eval: { source: 'synthstreet', style: 'dusk', count: 2, width: 64, height: 48 },
@@ -80,7 +80,8 @@ describe('many runs at once: one teacher, two students, a queue (real processes)
       const queuedId = queued[0]!.run_id;
 
       const phases = new Map<string, Set<string>>(ids.map((id) => [id, new Set<string>()]));
-      let killed: { run: string; student: ServiceProcess; address: string } | undefined;
+      // each first-wave run has its student killed once, mid-run
+      const killed = new Map<string, { student: ServiceProcess; address: string }>();
       let runs = (await unary(c, 'ListRuns', {}, { metadata: md })).runs;
       const deadline = Date.now() + 240_000;
       while (!runs.every((r) => r.phase === 'FINISHED' || r.phase === 'FAILED') && Date.now() < deadline) {
@@ -88,16 +89,14 @@ describe('many runs at once: one teacher, two students, a queue (real processes)
         // never two active runs on one student
         const active = runs.filter((r) => ['STARTING', 'RUNNING', 'RECOVERING', 'STOPPING'].includes(r.phase));
         assert.equal(new Set(active.map((r) => r.student)).size, active.length, JSON.stringify(active.map((r) => [r.run_id, r.phase, r.student])));
-        if (!killed) {
-          // kill the student of a first-wave run past its first checkpoint (step 2), before it ends
-          const victim = runs.find((r) => r.run_id !== queuedId && r.phase === 'RUNNING' && Number(r.step) >= 3 && Number(r.step) < 6);
-          if (victim) {
-            const s = students.find((x) => x.address === victim.student)!;
-            killed = { run: victim.run_id, student: s, address: s.address };
-            await s.kill();
-            await new Promise((r) => setTimeout(r, 800));
-            await s.restart();
-          }
+        // kill the student of a first-wave run past its first checkpoint (step 2), before it ends
+        const victim = runs.find((r) => r.run_id !== queuedId && !killed.has(r.run_id) && r.phase === 'RUNNING' && Number(r.step) >= 3 && Number(r.step) < 37);
+        if (victim) {
+          const s = students.find((x) => x.address === victim.student)!;
+          killed.set(victim.run_id, { student: s, address: s.address });
+          await s.kill();
+          await new Promise((r) => setTimeout(r, 200));
+          await s.restart();
         }
         await new Promise((r) => setTimeout(r, 100));
         runs = (await unary(c, 'ListRuns', {}, { metadata: md })).runs;
@@ -105,19 +104,22 @@ describe('many runs at once: one teacher, two students, a queue (real processes)
       for (const r of runs) phases.get(r.run_id)?.add(r.phase);
       const logs = () => students.map((s) => s.log().slice(-1500)).join('\n---\n') + '\n---\n' + orch.log().slice(-1500);
       assert.deepEqual(runs.map((r) => [r.run_id, r.phase]), ids.map((id) => [id, 'FINISHED']), `${JSON.stringify(runs.map((r) => [r.run_id, r.phase, r.error]))}\n${logs()}`);
-      assert.ok(killed, 'a student was killed mid-run');
+      assert.deepEqual([...killed.keys()].sort(), ids.filter((id) => id !== queuedId).sort(), `the student of each first-wave run was killed mid-run; killed: ${[...killed.keys()]}; phases: ${JSON.stringify([...phases].map(([k, v]) => [k, [...v]]))}`);
       assert.ok(phases.get(queuedId)!.has('QUEUED'), `the third run was seen QUEUED: ${[...phases.get(queuedId)!].join(', ')}`);
-      assert.ok(phases.get(killed.run)!.has('RECOVERING'), `phases of the killed run: ${[...phases.get(killed.run)!].join(', ')}`);
-      assert.equal(killed.student.address, killed.address, 'restarted on the same port');
+      for (const [run, k] of killed) {
+        assert.ok(phases.get(run)!.has('RECOVERING'), `phases of ${run}: ${[...phases.get(run)!].join(', ')}`);
+        assert.equal(k.student.address, k.address, 'restarted on the same port');
+      }
 
       for (const id of ids) {
         const rj = JSON.parse(fs.readFileSync(path.join(dir, 'runs', id, 'run.json'), 'utf8')) as { phase: string; student: string; teacher: string; restarts: number; step: number };
         assert.equal(rj.phase, 'FINISHED');
-        assert.equal(rj.step, 6);
+        assert.equal(rj.step, config.iterations);
         assert.ok(students.some((s) => s.address === rj.student), `${id}: student ${rj.student}`);
         assert.equal(rj.teacher, teacher.address);
-        if (id === killed.run) {
-          assert.equal(rj.student, killed.address, 'resumed on the SAME pair');
+        const k = killed.get(id);
+        if (k) {
+          assert.equal(rj.student, k.address, 'resumed on the SAME pair');
           assert.ok(rj.restarts >= 1, `restarts ${rj.restarts}`);
         }
         assert.ok(fs.existsSync(path.join(dir, 'runs', id, 'model.onnx')), `${id}: model.onnx`);
