@@ -11,36 +11,15 @@
  *   student (checkpoint, exit 0, then resume).
  */
 import { writeTinySourceModel } from '../helpers/tiny-model.js';
+import { assertSameRun, runOnStudent as runOn, steps } from '../helpers/distributed-run.js';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { makeClient, unary } from '../../lib/services/grpc/client.js';
 import { validateAdaptConfig } from '../../lib/train/adapt-config.js';
 import { adaptRun } from '../../lib/train/adapt-run.js';
 import { startNatsServer, type NatsServerHandle } from '../../lib/services/local/nats-server.js';
 import { startServiceProcess, type ServiceProcess } from '../../lib/services/local/service-process.js';
-
-type Rec = Record<string, number | string>;
-const STEP_KEYS = ['loss', 'student_loss', 'metric_loss', 'mean_reliability', 'mixed_fraction', 'mean_weight', 'lr', 'teacher_version'];
-
-function steps(dir: string): Rec[] {
-  return fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Rec).filter((r) => r['kind'] === undefined);
-}
-
-function assertSameRun(got: string, want: string): void {
-  const a = steps(got), b = steps(want);
-  assert.deepEqual(a.map((r) => r['step']), b.map((r) => r['step']), 'the same iterations');
-  for (let i = 0; i < b.length; i++) {
-    for (const k of STEP_KEYS) {
-      if (b[i]![k] === undefined) continue;
-      assert.equal(a[i]![k], b[i]![k], `step ${b[i]!['step']}: ${k} ${a[i]![k]} vs single-process ${b[i]![k]}`);
-    }
-  }
-  const ra = JSON.parse(fs.readFileSync(path.join(got, 'results.json'), 'utf8')), rb = JSON.parse(fs.readFileSync(path.join(want, 'results.json'), 'utf8'));
-  assert.equal(ra.teacher.mIoU, rb.teacher.mIoU, 'final teacher mIoU');
-  assert.equal(ra.student.mIoU, rb.student.mIoU, 'final student mIoU');
-}
 
 describe('distributed run (real nats-server, teacher and student processes)', function () {
   this.timeout(240_000);
@@ -52,34 +31,9 @@ describe('distributed run (real nats-server, teacher and student processes)', fu
   let single = '';
   let n = 0;
 
-  const studentClient = () => makeClient('Student', student.address, { deadlineMs: 30_000 });
-
-  /** Starts a run on the student and waits for its end (following Watch, re-attaching after a student restart). */
-  async function runOnStudent(runDir: string, opts: { mode?: 'sync' | 'pipelined'; resume?: boolean; id?: string; during?: (step: number) => Promise<void> } = {}): Promise<string> {
-    const id = opts.id ?? `run${++n}`;
-    const c = studentClient();
-    try {
-      await unary(c, 'StartRun', {
-        run_id: id, run_dir: runDir, config_json: JSON.stringify(config), source_model: path.join(dir, 'source.model.ckpt'), resume: opts.resume ?? false,
-        mode: opts.mode === 'pipelined' ? 'SYNC_MODE_PIPELINED' : 'SYNC_MODE_SYNC', max_staleness: 2, teacher_address: teacher.address,
-      });
-      let fired = false;
-      for (;;) {
-        const st = await unary(c, 'GetState', { run_id: id });
-        if (st.phase === 'FINISHED' || st.phase === 'FAILED' || st.phase === 'STOPPED') {
-          if (st.phase === 'FAILED') throw new Error(`run failed: ${st.error}\n${student.log().slice(-2000)}`);
-          return st.phase;
-        }
-        if (opts.during && !fired && Number(st.step) >= 2) {
-          fired = true;
-          await opts.during(Number(st.step));
-        }
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    } finally {
-      c.close();
-    }
-  }
+  /** Starts a run on the student and waits for its end (test/helpers/distributed-run.ts). */
+  const runOnStudent = (runDir: string, opts: { mode?: 'sync' | 'pipelined'; resume?: boolean; id?: string; during?: (step: number) => Promise<void> } = {}): Promise<string> =>
+    runOn(student, teacher, { ...opts, id: opts.id ?? `run${++n}`, runDir, config, sourceModel: path.join(dir, 'source.model.ckpt') });
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfda-dist-'));
