@@ -73,8 +73,12 @@ async function main(): Promise<void> {
     a = analyzeImport(bytes, size?.[1], size?.[0], typeof f['features'] === 'string' ? f['features'] : undefined);
   } catch (e) {
     const err = e as Error;
-    if (err.name === 'ImportedNetError' || err.name === 'ImportError') {
+    if (err.name === 'ImportedNetError' || err.name === 'ImportError' || err.name === 'OnnxDecodeError') {
       throw new UsageError(`cannot import ${file}: ${err.message}`);
+    }
+    if (err.name === 'ShapeError') {
+      // an op the engine cannot infer shapes for (e.g. InstanceNormalization): not supported
+      throw new UsageError(`cannot import ${file}: ${err.message} — the op is not supported (docs/bring-your-own-model.md lists the supported ops)`);
     }
     throw e;
   }
