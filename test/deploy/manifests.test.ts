@@ -459,12 +459,11 @@ describe('deploy: docker-compose, Dockerfiles, entrypoint', function () {
     const ortNode = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/onnxruntime-node/package.json'), 'utf8')) as { version: string };
     assert.match(cuda, new RegExp(`^ARG ORT_GPU_VERSION=${ortNode.version.replace(/\./g, '\\.')}$`, 'm'), 'onnxruntime-gpu matches onnxruntime-node');
     assert.match(cuda, /onnxruntime-gpu==\$\{ORT_GPU_VERSION\}/);
-    const copy = /^COPY --from=ort-gpu (.+)$/m.exec(cuda);
-    assert.ok(copy);
-    const parts = copy[1]!.trim().split(/\s+/);
-    assert.deepEqual(parts.slice(0, -1).map((p) => path.basename(p)).sort(), ['libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so']);
-    const dest = parts.at(-1)!.replace(/^\.\//, '');
-    assert.ok(fs.existsSync(path.join(ROOT, dest, 'libonnxruntime.so.1')), `${dest} holds onnxruntime-node's libonnxruntime.so.1`);
+    // gpu-setup --install places the two provider libraries beside libonnxruntime.so.1 (test/engine/gpu-setup.test.ts)
+    assert.match(cuda, /^RUN --mount=type=bind,from=ort-gpu,source=\/w,target=\/w\s+node dist\/cli\/gpu-setup\.js --install --no-check --wheel \/w\/onnxruntime_gpu-\*\.whl$/m);
+    assert.ok(fs.existsSync(path.join(ROOT, 'cli/gpu-setup.ts')));
+    const dest = /^RUN test -f (\S+)\/libonnxruntime\.so\.1/m.exec(cuda)?.[1];
+    assert.ok(dest !== undefined && fs.existsSync(path.join(ROOT, dest, 'libonnxruntime.so.1')), `${dest} holds onnxruntime-node's libonnxruntime.so.1`);
     assert.match(cuda, /FROM \$\{CUDA_IMAGE\} AS runtime/);
     assert.match(cuda, /ARG CUDA_IMAGE=nvidia\/cuda:13\.[0-9.]+-cudnn-runtime-/);
   });
