@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeClient, unary } from '../../lib/services/grpc/client.js';
-import type { ServiceProcess } from '../../lib/services/local/service-process.js';
+import { startNatsServer, type NatsServerHandle } from '../../lib/services/local/nats-server.js';
+import { startServiceProcess, type ServiceProcess } from '../../lib/services/local/service-process.js';
 
 export type StepRecord = Record<string, number | string>;
 
@@ -76,4 +77,28 @@ export async function runOnStudent(student: ServiceProcess, teacher: ServiceProc
   } finally {
     c.close();
   }
+}
+
+/** A real nats-server and the teacher and student service processes wired to it. */
+export interface TeacherStudent {
+  readonly nats: NatsServerHandle;
+  teacher: ServiceProcess;
+  student: ServiceProcess;
+  /** Kills both processes and removes the NATS store. */
+  stop(): Promise<void>;
+}
+
+export async function startTeacherStudent(): Promise<TeacherStudent> {
+  const nats = await startNatsServer();
+  const common = ['--nats.servers', nats.url, '--metrics.enabled', 'false', '--log.level', 'warn'];
+  const teacher = await startServiceProcess('teacher-service', common);
+  const student = await startServiceProcess('student-service', [...common, '--student.teacher', teacher.address]);
+  const ts: TeacherStudent = {
+    nats, teacher, student,
+    stop: async () => {
+      await Promise.allSettled([ts.student.kill(), ts.teacher.kill()]);
+      await nats.cleanup();
+    },
+  };
+  return ts;
 }

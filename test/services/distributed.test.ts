@@ -11,19 +11,20 @@
  *   student (checkpoint, exit 0, then resume).
  */
 import { writeTinySourceModel } from '../helpers/tiny-model.js';
-import { assertSameRun, runOnStudent as runOn, steps } from '../helpers/distributed-run.js';
+import { assertSameRun, runOnStudent as runOn, startTeacherStudent, steps, type TeacherStudent } from '../helpers/distributed-run.js';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { validateAdaptConfig } from '../../lib/train/adapt-config.js';
 import { adaptRun } from '../../lib/train/adapt-run.js';
-import { startNatsServer, type NatsServerHandle } from '../../lib/services/local/nats-server.js';
-import { startServiceProcess, type ServiceProcess } from '../../lib/services/local/service-process.js';
+import type { NatsServerHandle } from '../../lib/services/local/nats-server.js';
+import type { ServiceProcess } from '../../lib/services/local/service-process.js';
 
 describe('distributed run (real nats-server, teacher and student processes)', function () {
   this.timeout(240_000);
   let dir = '';
+  let pair: TeacherStudent | undefined;
   let nats: NatsServerHandle;
   let teacher: ServiceProcess;
   let student: ServiceProcess;
@@ -48,15 +49,12 @@ describe('distributed run (real nats-server, teacher and student processes)', fu
     };
     single = path.join(dir, 'single');
     await adaptRun({ cfg: validateAdaptConfig(config), out: single, resume: false, console: 'none', progress: false });
-    nats = await startNatsServer();
-    const common = ['--nats.servers', nats.url, '--metrics.enabled', 'false', '--log.level', 'warn'];
-    teacher = await startServiceProcess('teacher-service', common);
-    student = await startServiceProcess('student-service', [...common, '--student.teacher', teacher.address]);
+    pair = await startTeacherStudent();
+    ({ nats, teacher, student } = pair);
   });
 
   after(async () => {
-    await Promise.allSettled([student?.kill(), teacher?.kill()]);
-    await nats?.cleanup();
+    await pair?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

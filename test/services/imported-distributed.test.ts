@@ -19,11 +19,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { decodeModel } from '../../lib/engine/onnx/decode.js';
 import { loadModelFile, ONNX_TENSOR } from '../../lib/model/model-file.js';
-import { startNatsServer, type NatsServerHandle } from '../../lib/services/local/nats-server.js';
-import { startServiceProcess, type ServiceProcess } from '../../lib/services/local/service-process.js';
+import type { NatsServerHandle } from '../../lib/services/local/nats-server.js';
+import type { ServiceProcess } from '../../lib/services/local/service-process.js';
 import { validateAdaptConfig } from '../../lib/train/adapt-config.js';
 import { adaptRun } from '../../lib/train/adapt-run.js';
-import { assertSameRun, runOnStudent, steps } from '../helpers/distributed-run.js';
+import { assertSameRun, runOnStudent, startTeacherStudent, steps, type TeacherStudent } from '../helpers/distributed-run.js';
 
 const run = promisify(execFile);
 const FIXTURE = 'test/fixtures/models/seg11_train.onnx';
@@ -32,6 +32,7 @@ describe('distributed run of an imported ONNX model (real nats-server, teacher a
   this.timeout(240_000);
   let dir = '';
   let source = '';
+  let pair: TeacherStudent | undefined;
   let nats: NatsServerHandle | undefined;
   let teacher: ServiceProcess | undefined;
   let student: ServiceProcess | undefined;
@@ -55,15 +56,12 @@ describe('distributed run of an imported ONNX model (real nats-server, teacher a
     };
     single = path.join(dir, 'single');
     await adaptRun({ cfg: validateAdaptConfig(config), out: single, resume: false, console: 'none', progress: false });
-    nats = await startNatsServer();
-    const common = ['--nats.servers', nats.url, '--metrics.enabled', 'false', '--log.level', 'warn'];
-    teacher = await startServiceProcess('teacher-service', common);
-    student = await startServiceProcess('student-service', [...common, '--student.teacher', teacher.address]);
+    pair = await startTeacherStudent();
+    ({ nats, teacher, student } = pair);
   });
 
   after(async () => {
-    await Promise.allSettled([student?.kill(), teacher?.kill()]);
-    await nats?.cleanup();
+    await pair?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
