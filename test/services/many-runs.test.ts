@@ -2,7 +2,7 @@
  * Many runs at once, with real processes: nats-server, ONE teacher, TWO students and the
  * orchestrator with both pairs (orchestrator.pairs). Three tiny runs are started at once: two
  * run in parallel (one per student), the third is QUEUED and starts when a pair frees. The
- * student of each of the two first runs is killed mid-run and restarted on the same port: each run goes RECOVERING and is
+ * students of the two first runs are killed together mid-run and restarted on the same ports: each run goes RECOVERING and is
  * resumed on the SAME pair from its checkpoint. All three FINISH, never two at a time on one
  * student, and `sfda list --json` lists them FINISHED with their pairs.
  */
@@ -89,14 +89,15 @@ describe('many runs at once: one teacher, two students, a queue (real processes)
         // never two active runs on one student
         const active = runs.filter((r) => ['STARTING', 'RUNNING', 'RECOVERING', 'STOPPING'].includes(r.phase));
         assert.equal(new Set(active.map((r) => r.student)).size, active.length, JSON.stringify(active.map((r) => [r.run_id, r.phase, r.student])));
-        // kill the student of a first-wave run past its first checkpoint (step 2), before it ends
-        const victim = runs.find((r) => r.run_id !== queuedId && !killed.has(r.run_id) && r.phase === 'RUNNING' && Number(r.step) >= 3 && Number(r.step) < 37);
-        if (victim) {
-          const s = students.find((x) => x.address === victim.student)!;
-          killed.set(victim.run_id, { student: s, address: s.address });
-          await s.kill();
+        // once both first-wave runs are past their first checkpoint (step 2), kill both of their
+        // students at once and start them again on the same ports
+        const wave = runs.filter((r) => r.run_id !== queuedId && r.phase === 'RUNNING' && Number(r.step) >= 3 && Number(r.step) < 37);
+        if (killed.size === 0 && wave.length === 2) {
+          const victims = wave.map((r) => ({ run: r.run_id, s: students.find((x) => x.address === r.student)! }));
+          for (const v of victims) killed.set(v.run, { student: v.s, address: v.s.address });
+          await Promise.all(victims.map((v) => v.s.kill()));
           await new Promise((r) => setTimeout(r, 200));
-          await s.restart();
+          await Promise.all(victims.map((v) => v.s.restart()));
         }
         await new Promise((r) => setTimeout(r, 100));
         runs = (await unary(c, 'ListRuns', {}, { metadata: md })).runs;
@@ -106,13 +107,17 @@ describe('many runs at once: one teacher, two students, a queue (real processes)
       assert.deepEqual(runs.map((r) => [r.run_id, r.phase]), ids.map((id) => [id, 'FINISHED']), `${JSON.stringify(runs.map((r) => [r.run_id, r.phase, r.error]))}\n${logs()}`);
       assert.deepEqual([...killed.keys()].sort(), ids.filter((id) => id !== queuedId).sort(), `the student of each first-wave run was killed mid-run; killed: ${[...killed.keys()]}; phases: ${JSON.stringify([...phases].map(([k, v]) => [k, [...v]]))}`);
       assert.ok(phases.get(queuedId)!.has('QUEUED'), `the third run was seen QUEUED: ${[...phases.get(queuedId)!].join(', ')}`);
-      for (const [run, k] of killed) {
-        assert.ok(phases.get(run)!.has('RECOVERING'), `phases of ${run}: ${[...phases.get(run)!].join(', ')}`);
-        assert.equal(k.student.address, k.address, 'restarted on the same port');
-      }
+      // (RECOVERING can come and go between two polls; run.json's restart count below is the record)
+      for (const k of killed.values()) assert.equal(k.student.address, k.address, 'restarted on the same port');
 
       for (const id of ids) {
-        const rj = JSON.parse(fs.readFileSync(path.join(dir, 'runs', id, 'run.json'), 'utf8')) as { phase: string; student: string; teacher: string; restarts: number; step: number };
+        // run.json is written right after the phase change that ListRuns already shows
+        const readRun = () => JSON.parse(fs.readFileSync(path.join(dir, 'runs', id, 'run.json'), 'utf8')) as { phase: string; student: string; teacher: string; restarts: number; step: number };
+        let rj = readRun();
+        for (let i = 0; i < 50 && rj.phase !== 'FINISHED'; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          rj = readRun();
+        }
         assert.equal(rj.phase, 'FINISHED');
         assert.equal(rj.step, config.iterations);
         assert.ok(students.some((s) => s.address === rj.student), `${id}: student ${rj.student}`);

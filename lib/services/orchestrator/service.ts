@@ -54,6 +54,7 @@ import { resolveRunConfig } from '../run-config.js';
 import { latestCheckpointOf, readResults, readRunConfig, writeRunConfig } from './run-files.js';
 import { checkRunId, makeRunId } from './run-id.js';
 import { RUN_MODES, toRunInfo, type RunMode, type RunRecord } from './run-record.js';
+import type { RunInfo } from '../../../proto/gen/sfda/v1/RunInfo.js';
 import type { RunState } from './run-state.js';
 import { WeightsHeadTracker, type WeightsHeadSource } from './weights-head.js';
 import { describeError, isCode, isTransientError, startRunRequest } from './student-calls.js';
@@ -104,6 +105,12 @@ export interface PairEndpoints {
 export interface Pair {
   readonly student: Peer<'Student'>;
   readonly teacher: Peer<'Teacher'>;
+}
+
+/** The run's RunInfo once its record is written (no write left pending behind the throttle). */
+async function flushed(run: { flush(): Promise<void>; info(): RunInfo }): Promise<RunInfo> {
+  await run.flush();
+  return run.info();
 }
 
 export class Orchestrator {
@@ -469,11 +476,16 @@ export class Orchestrator {
 
   /** The gRPC implementation. */
   readonly impl: ServiceImpl<OrchestratorHandlers> = {
-    StartRun: async (req) => (await this.startRun(req)).info(),
-    StopRun: async (req) => (await this.stopRun(checkRunId(req.run_id))).info(),
-    ResumeRun: async (req) => (await this.resumeRun(checkRunId(req.run_id))).info(),
-    GetRun: (req) => this.registry.require(checkRunId(req.run_id)).info(),
-    ListRuns: () => ({ runs: this.registry.list().map(toRunInfo) }),
+    // every answer is on disk first: what a client reads, run.json says too (writes pending
+    // behind the throttle are flushed)
+    StartRun: async (req) => flushed(await this.startRun(req)),
+    StopRun: async (req) => flushed(await this.stopRun(checkRunId(req.run_id))),
+    ResumeRun: async (req) => flushed(await this.resumeRun(checkRunId(req.run_id))),
+    GetRun: async (req) => flushed(this.registry.require(checkRunId(req.run_id))),
+    ListRuns: async () => {
+      await Promise.all(this.registry.all().map((r) => r.flush()));
+      return { runs: this.registry.list().map(toRunInfo) };
+    },
     WatchRun: async (req, ctx) => {
       const run = this.registry.require(checkRunId(req.run_id));
       const q = run.subscribe();
