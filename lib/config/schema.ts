@@ -3,6 +3,9 @@
  * (the paper symbol it sets, and whether the value is reconstructed). Unknown fields and
  * ill-typed values are errors that name the field's full path.
  */
+import { ConfigError } from '../util/config-error.js';
+
+export { ConfigError };
 
 export type FieldSpec =
   | { type: 'number'; default: number; min?: number; max?: number; doc: string; symbol?: string; reconstructed?: boolean }
@@ -26,20 +29,6 @@ export type Resolved<S extends Schema> = {
           ? string
           : number;
 };
-
-/**
- * The one error class for invalid configuration, everywhere (config files, optimiser and
- * schedule settings of the engine, compile specs). With a field: "config field 'a.b': …";
- * with one argument the message already names what is wrong (the engine's messages).
- */
-export class ConfigError extends Error {
-  readonly field: string;
-  constructor(fieldOrMessage: string, message?: string) {
-    super(message === undefined ? fieldOrMessage : `config field '${fieldOrMessage}': ${message}`);
-    this.field = message === undefined ? '' : fieldOrMessage;
-    this.name = 'ConfigError';
-  }
-}
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

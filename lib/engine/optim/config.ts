@@ -6,7 +6,7 @@
  * - AdamW (torch.optim.AdamW): p ← p·(1 − lr·wd); m' = β1·m + (1−β1)·g; v' = β2·v + (1−β2)·g²;
  *   p' = p − (lr / (1−β1^t)) · m' / (√v' / √(1−β2^t) + ε), t the 1-based step count.
  */
-import { ConfigError } from '../../config/schema.js';
+import { ConfigError } from '../../util/config-error.js';
 
 /** torch.optim.SGD. Defaults: momentum 0, dampening 0, nesterov false, weightDecay 0. */
 export interface SgdConfig {
