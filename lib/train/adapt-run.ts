@@ -55,17 +55,21 @@ export interface AdaptRunResult {
   readonly results?: Record<string, unknown>;
 }
 
+/** The config as the object validateAdaptConfig accepts again (weighting.params inside). */
+function configObject(cfg: AdaptConfig): Record<string, unknown> {
+  const { weightingParams, ...resolved } = cfg;
+  return { ...resolved, weighting: { ...resolved.weighting, params: weightingParams } };
+}
+
 /** The resolved record of a run (config.json) and its hash. */
 export function adaptRecord(cfg: AdaptConfig, meta: AnyModelMeta): { record: Record<string, unknown>; hash: string } {
-  const { weightingParams, ...resolved } = cfg;
-  const record = { ...resolved, weighting: { ...resolved.weighting, params: weightingParams }, sourceModel: { file: cfg.source, ...(isImportedMeta(meta) ? { imported: meta.imported } : { spec: meta.spec }), protocol: meta.protocol } };
+  const record = { ...configObject(cfg), sourceModel: { file: cfg.source, ...(isImportedMeta(meta) ? { imported: meta.imported } : { spec: meta.spec }), protocol: meta.protocol } };
   return { record, hash: configHash(record) };
 }
 
 /** The config as JSON that validateAdaptConfig accepts again (what the teacher service loads). */
 export function adaptConfigJson(cfg: AdaptConfig): string {
-  const { weightingParams, ...resolved } = cfg;
-  return JSON.stringify({ ...resolved, weighting: { ...resolved.weighting, params: weightingParams } });
+  return JSON.stringify(configObject(cfg));
 }
 
 export async function adaptRun(o: AdaptRunOptions): Promise<AdaptRunResult> {

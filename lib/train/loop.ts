@@ -100,12 +100,13 @@ interface Latest { step: number; file: string }
 
 const ckptName = (step: number) => `step-${String(step).padStart(7, '0')}.ckpt`;
 
-/** The latest checkpoint of a run directory, or undefined. */
-export function latestCheckpoint(run: RunDir): { step: number; path: string } | undefined {
-  const p = path.join(run.checkpoints, 'latest.json');
+/** The latest checkpoint of a run directory (or of its checkpoints folder), or undefined. */
+export function latestCheckpoint(run: Pick<RunDir, 'checkpoints'> | string): { step: number; path: string } | undefined {
+  const dir = typeof run === 'string' ? run : run.checkpoints;
+  const p = path.join(dir, 'latest.json');
   if (!fs.existsSync(p)) return undefined;
   const l = JSON.parse(fs.readFileSync(p, 'utf8')) as Latest;
-  return { step: l.step, path: path.join(run.checkpoints, l.file) };
+  return { step: l.step, path: path.join(dir, l.file) };
 }
 
 interface CkptMeta { algorithm: string; configHash: string; state: JsonValue; skipped: number; wall_s: number }

@@ -36,7 +36,7 @@ import { mixBatch } from './mixing.js';
 import type { NetSource } from './net.js';
 import { inferenceForward } from './programs.js';
 import type { SideRunnerOptions } from './runner-options.js';
-import type { StudentPort, TeacherPort } from './ports.js';
+import type { TeacherPort } from './ports.js';
 import { StudentSide } from './student-side.js';
 import { TeacherCore } from './teacher-core.js';
 import type { TargetBatch } from './target-batches.js';
@@ -284,6 +284,3 @@ export class StvmAlgorithm {
     await Promise.allSettled([this.teacher.close(), this.student.close()]);
   }
 }
-
-/** The student's port is its local side; exported for symmetry with the teacher's. */
-export type { StudentPort };

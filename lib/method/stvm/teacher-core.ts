@@ -41,7 +41,7 @@ export class StaleVersionError extends Error {
 export class TeacherCore implements TeacherPort {
   private v = 0;
   private readonly cache = new Map<number, TeacherLabels>();
-  private inflight = new Map<number, Promise<TeacherLabels>>();
+  private readonly inflight = new Map<number, Promise<TeacherLabels>>();
 
   constructor(readonly side: TeacherSide, private readonly o: TeacherCoreOptions) {}
 
@@ -101,7 +101,7 @@ export class TeacherCore implements TeacherPort {
   }
 
   /** θ_t ← α·θ_t + (1−α)·θ_s with α = Π α_s over the student steps since the teacher's version. */
-  async update(version: number, weights: () => Promise<ReadonlyMap<string, TensorData>>, _wait = true): Promise<void> {
+  async update(version: number, weights: () => Promise<ReadonlyMap<string, TensorData>>): Promise<void> {
     if (!(version > this.v)) throw new StaleVersionError(this.v, version);
     const alpha = emaDecaySpan(version - 1, version - this.v, this.o.cfg.ema.maxDecay);
     await this.side.ema(await weights(), alpha);

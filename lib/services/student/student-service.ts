@@ -65,7 +65,7 @@ export class StudentService {
   constructor(private readonly o: StudentServiceOptions) {}
 
   private state(r: ActiveRun): StudentState {
-    const ck = latestCheckpoint({ checkpoints: path.join(r.dir, 'checkpoints') } as never);
+    const ck = latestCheckpoint(path.join(r.dir, 'checkpoints'));
     return {
       run_id: r.id, phase: r.phase, step: r.step, iterations: r.cfg.iterations, teacher_version: r.teacherVersion,
       published_version: r.teacherVersion, last_checkpoint: ck?.path ?? '', error: r.error, provider: r.provider,

@@ -154,7 +154,7 @@ export class TeacherService {
       const snap = await this.o.store.pull(r.id, { minVersion, haveVersion: r.core.version });
       if (!snap) throw new Unavailable(`weights version ≥ ${minVersion} of run '${r.id}' are not in the store`);
       const from = r.core.version;
-      await r.core.update(snap.version, async () => snap.tensors, true);
+      await r.core.update(snap.version, async () => snap.tensors);
       r.digest = weightsDigest(await r.core.weights());
       r.applied++;
       this.o.metrics.sync.teacherVersion.set(r.core.version);
