@@ -16,22 +16,13 @@
  * Every adapt row's merged config is validated with validateAdaptConfig (unknown fields,
  * ranges, and consistency, e.g. reliability weights without the metric network).
  */
+import { adabnSettings, tentSettings } from '../lib/train/baseline-run.js';
 import fs from 'node:fs';
 import { validate, ConfigError } from '../lib/config/schema.js';
 import { validateAdaptConfig, type AdaptConfig } from '../lib/train/adapt-config.js';
 import '../lib/method/weighting/index.js';
 
 export type RowKind = 'source' | 'oracle' | 'adabn' | 'tent' | 'adapt';
-
-const TENT_SCHEMA = {
-  lr: { type: 'number', default: 1e-4, min: 0, doc: 'TENT learning rate (constant)' },
-  optimizer: { type: 'enum', values: ['adam', 'sgd'], default: 'adam', doc: 'Adam (TENT default) or SGD' },
-  momentum: { type: 'number', default: 0.9, min: 0, max: 1, doc: 'SGD momentum' },
-} as const;
-const ADABN_SCHEMA = {
-  batch: { type: 'int', default: 8, min: 2, doc: 'AdaBN batch size' },
-  count: { type: 'int', default: 200, min: 2, doc: 'unlabelled target frames (SynthStreet) or 0 = all images of the target split' },
-} as const;
 
 export interface BenchRow {
   readonly id: string;
@@ -71,9 +62,20 @@ export function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>
   return out;
 }
 
-/** The adaptation config of an adapt row for one seed. */
+/**
+ * The adaptation config of an adapt row for one seed. A row with init 'adabn' starts from the
+ * AdaBN model by stvm.bn.mode 'adabn' ('adabn-train' when the row trains BN) with the adabn
+ * row's pass (its count and batch): the run computes the same model as that row
+ * (lib/train/bn-start.ts and the adabn row both call baseline-run.ts adabnAdapted).
+ */
 export function rowAdaptConfig(cfg: BenchConfig, row: BenchRow, seed: number): Record<string, unknown> {
-  return deepMerge(deepMerge(cfg.base, row.overlay), { seed, name: row.id, source: cfg.source });
+  const merged = deepMerge(deepMerge(cfg.base, row.overlay), { seed, name: row.id, source: cfg.source });
+  const ab = cfg.rows.find((r) => r.kind === 'adabn');
+  if (row.init !== 'adabn' || !ab) return merged;
+  const stvm = isObj(merged['stvm']) ? merged['stvm'] : {};
+  const bn = isObj(stvm['bn']) ? stvm['bn'] : {};
+  const trains = bn['mode'] === 'train' || bn['mode'] === 'adabn-train';
+  return deepMerge(merged, { stvm: { bn: { mode: trains ? 'adabn-train' : 'adabn', adabnImages: ab.adabn.count, adabnBatch: ab.adabn.batch } } });
 }
 
 export function loadBenchConfig(file: string): BenchConfig {
@@ -131,8 +133,8 @@ export function loadBenchConfig(file: string): BenchConfig {
     }
     let tent: BenchRow['tent'], adabn: BenchRow['adabn'];
     try {
-      tent = validate(TENT_SCHEMA, r['tent'] ?? {}, `${f}.tent`);
-      adabn = validate(ADABN_SCHEMA, r['adabn'] ?? {}, `${f}.adabn`);
+      tent = tentSettings(r['tent'], `${f}.tent`);
+      adabn = adabnSettings(r['adabn'], `${f}.adabn`);
     } catch (e) {
       return fail(f, (e as Error).message);
     }

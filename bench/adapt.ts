@@ -29,14 +29,9 @@ import { parseFlags, runMain, UsageError, type CommandSpec } from '../lib/cli/ar
 import { gapClosed, meanPerClass, meanStd } from '../lib/analysis/aggregate.js';
 import type { LabelledDataset } from '../lib/data/datasets/types.js';
 import { resultToJson } from '../lib/eval/results.js';
-import { adaBN } from '../lib/method/baselines/adabn.js';
-import { TentAlgorithm } from '../lib/method/baselines/tent.js';
-import { TargetBatches } from '../lib/method/stvm/target-batches.js';
-import { openRunDir } from '../lib/run/run-dir.js';
-import { evalDataset, evalOptions, targetAugment, targetImages } from '../lib/train/adapt-data.js';
-import { configHash } from '../lib/train/config-hash.js';
+import { evalDataset, evalOptions, targetImages } from '../lib/train/adapt-data.js';
 import { evaluatePredictor, type EvaluateOptions } from '../lib/train/evaluate.js';
-import { runLoop } from '../lib/train/loop.js';
+import { adabnAdapted, baselineRun } from '../lib/train/baseline-run.js';
 import { loadSegModel, saveSegModel, type SegModelFile } from '../lib/model/model-file.js';
 import { openModelFile } from '../lib/model/model-predictor.js';
 import { loadBenchConfig, rowAdaptConfig, type BenchConfig, type BenchRow } from './adapt-config.js';
@@ -77,9 +72,7 @@ const adabnFile = (cfg: BenchConfig, row: BenchRow) => path.join(runDir(cfg, row
 async function adabnModel(cfg: BenchConfig, row: BenchRow, src: SegModelFile, threads: number): Promise<SegModelFile> {
   const file = adabnFile(cfg, row);
   if (fs.existsSync(file)) return loadSegModel(file);
-  const base = cfg.resolvedBase;
-  const target = await targetImages(base.target, src.meta.protocol, base.target.source === 'synthstreet' ? row.adabn.count : undefined);
-  const adapted = await adaBN(src, target, { batch: row.adabn.batch, threads });
+  const adapted = await adabnAdapted(src, cfg.resolvedBase, row.adabn, threads);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   await saveSegModel(file, adapted);
   return adapted;
@@ -126,27 +119,16 @@ async function runOne(cfg: BenchConfig, row: BenchRow, seed: number | null, thre
   }
   if (row.kind === 'tent') {
     const s = seed ?? 0;
-    const batches = new TargetBatches(await targetImages(base.target, src.meta.protocol), { batch: base.batch, seed: s, augment: targetAugment(base), normalize: src.meta.normalize });
-    const record = { bench: cfg.file, row: row.id, seed: s, tent: row.tent, iterations: base.iterations, batch: base.batch, crop: [base.augment.cropWidth, base.augment.cropHeight], target: base.target, source: cfg.source };
     const resume = fs.existsSync(path.join(dir, 'checkpoints', 'latest.json'));
-    const run = openRunDir(dir, record, { resume, console: 'warn' });
-    const alg = await TentAlgorithm.create({ model: src, batches, batch: base.batch, crop: [base.augment.cropWidth, base.augment.cropHeight], lr: row.tent.lr, optimizer: row.tent.optimizer, momentum: row.tent.momentum, threads, evalBatch: base.eval.batch });
-    try {
-      const res = await runLoop(alg, { iterations: base.iterations, run, checkpointEvery: base.runtime.checkpointEvery, resume, configHash: configHash(record), progress: false });
-      const r = (await evaluatePredictor((x) => alg.predict(x), await evalSet(src), evalOptions(base, src.meta))).result;
-      return done(r.mIoU, perClass(r), res.iterations);
-    } finally {
-      await alg.close();
-    }
+    const res = await baselineRun({ method: 'tent', cfg: { ...base, source: cfg.source, seed: s }, out: dir, tent: row.tent, resume, threads, console: 'warn', progress: false });
+    if (res.miou === undefined) throw new Error(`row ${row.id}: the base config has eval.enabled false`);
+    return done(res.miou, (res.results['model'] as { iou: Record<string, number | null> }).iou, res.results['iterations'] as number);
   }
   // adapt rows: the self-training CLI on the merged config
   const s = seed ?? 0;
-  let sourceFile = cfg.source;
-  if (row.init === 'adabn') {
-    const ab = cfg.rows.find((r) => r.kind === 'adabn')!;
-    sourceFile = adabnFile(cfg, ab);
-    if (!fs.existsSync(sourceFile)) await adabnModel(cfg, ab, src, threads);
-  }
+  // (init 'adabn' rows start from the AdaBN model through stvm.bn.mode, set by rowAdaptConfig:
+  // the run computes it with the adabn row's pass, lib/train/bn-start.ts)
+  const sourceFile = cfg.source;
   const cfgFile = path.join(cfg.runs, row.id, `seed-${s}.adapt.json`);
   fs.writeFileSync(cfgFile, `${JSON.stringify(rowAdaptConfig(cfg, row, s), null, 2)}\n`);
   const resume = fs.existsSync(path.join(dir, 'checkpoints', 'latest.json'));

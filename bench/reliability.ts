@@ -13,6 +13,7 @@
  *
  *   node dist/bench/reliability.js --config configs/bench/adapt-P0.json --row stvm --seed 0 --every 25
  */
+import { sourceClassWeights } from '../lib/model/source-class-weights.js';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -90,9 +91,11 @@ async function main(): Promise<void> {
   const meta = model.meta;
   const crop: [number, number] = [cfg.augment.cropWidth, cfg.augment.cropHeight];
   const batches = new TargetBatches(await targetImages(cfg.target, meta.protocol), { batch: cfg.batch, seed, augment: targetAugment(cfg), normalize: meta.normalize });
+  const cw = sourceClassWeights(meta.source, meta.spec.numClasses);
   const alg = await StvmAlgorithm.create({
     name: cfg.name, cfg: cfg.stvm, seed, iterations: cfg.iterations, batch: cfg.batch, crop,
     net: { spec: meta.spec, weights: model.tensors }, numClasses: meta.spec.numClasses, normalize: meta.normalize, batches,
+    ...(cw ? { classWeights: cw } : {}),
     weighting: { name: cfg.weighting.name, params: cfg.weightingParams },
     runner: { threads: f['threads'] as number },
   });

@@ -16,13 +16,11 @@
  * and a wall-time estimate (lib/train/dry-run.ts; docs/paper-scale.md). Exit 1 when anything
  * the run needs is missing or wrong, all of it listed.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { parseFlags, runMain, UsageError, type CommandSpec } from '../lib/cli/args.js';
-import { validateAdaptConfig, type AdaptConfig } from '../lib/train/adapt-config.js';
+import { readAdaptConfig } from '../lib/cli/adapt-config-file.js';
 import { adaptRun } from '../lib/train/adapt-run.js';
 import { dryRun, formatDryRun } from '../lib/train/dry-run.js';
-import { applyOverrides } from '../lib/train/overrides.js';
 
 const COMMAND: CommandSpec = {
   name: 'node dist/cli/adapt.js',
@@ -53,39 +51,13 @@ const COMMAND: CommandSpec = {
   ],
 };
 
-function readConfig(file: string, overrides: Record<string, unknown>, set?: string): AdaptConfig {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new UsageError(`cannot read config ${file}: ${(e as Error).message}`);
-  }
-  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
-    const o = { ...(raw as Record<string, unknown>) };
-    for (const [k, v] of Object.entries(overrides)) if (v !== undefined) o[k] = v;
-    if (typeof overrides['threads'] === 'number') {
-      delete o['threads'];
-      o['runtime'] = { ...(o['runtime'] as object | undefined), threads: overrides['threads'] };
-    }
-    raw = o;
-  }
-  if (set !== undefined) {
-    try {
-      raw = applyOverrides(raw, set);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-  }
-  return validateAdaptConfig(raw, file);
-}
-
 async function main(): Promise<void> {
   const flags = parseFlags(COMMAND);
   if (flags === undefined) return;
   if (typeof flags['config'] !== 'string') throw new UsageError('--config is required (see --help)');
   const set = typeof flags['set'] === 'string' ? flags['set'] : undefined;
   if (flags['dry-run'] === true) {
-    const cfg = readConfig(flags['config'], { source: flags['source'], iterations: flags['iterations'], threads: flags['threads'] }, set);
+    const cfg = readAdaptConfig(flags['config'], { source: flags['source'], iterations: flags['iterations'], threads: flags['threads'] }, set);
     const c = String(flags['check']);
     if (c !== 'all' && !/^\d+$/.test(c)) throw new UsageError(`--check must be a number of files or 'all', not '${c}'`);
     const stepMs = flags['step-ms'];
@@ -105,7 +77,7 @@ async function main(): Promise<void> {
     return;
   }
   if (typeof flags['out'] !== 'string') throw new UsageError('--out is required (see --help)');
-  const cfg = readConfig(flags['config'], { source: flags['source'], iterations: flags['iterations'], threads: flags['threads'] }, set);
+  const cfg = readAdaptConfig(flags['config'], { source: flags['source'], iterations: flags['iterations'], threads: flags['threads'] }, set);
   if (cfg.source === '') throw new UsageError('no source model: pass --source <model.ckpt> or set "source" in the config');
   const quiet = flags['quiet'] === true;
 

@@ -3,7 +3,7 @@
  * source model; start nats-server and the teacher, student and orchestrator services on this
  * machine (`sfda up --detach`); adapt the model to a SynthStreet target style with STvM as a
  * run of the orchestrator (`sfda start … --watch`); stop the stack (`sfda down`); evaluate the
- * source-only and adapted models on that style's labelled validation frames (diagnostic only —
+ * source-only, AdaBN, TENT (cli/baseline.ts) and STvM models on that style's labelled validation frames (diagnostic only —
  * the adapted model is the last checkpoint, never selected with these labels); print the
  * comparison and write colour overlays.
  *
@@ -20,7 +20,7 @@ import { parseFlags, runMain, UsageError, type CommandSpec } from '../lib/cli/ar
 
 const SPEC: CommandSpec = {
   name: 'demo',
-  summary: 'SynthStreet source → target style with STvM: train/reuse the source model, adapt, compare, draw overlays',
+  summary: 'SynthStreet source → target style with STvM: train/reuse the source model, adapt (STvM, and AdaBN/TENT for comparison), compare, draw overlays',
   flags: {
     out: { type: 'string', help: 'output folder (reused: finished stages are skipped)', default: 'runs/demo' },
     style: { type: 'string', help: 'SynthStreet target style (overcast-photo | dusk | foggy-lowres | sunny-photo)', default: 'overcast-photo' },
@@ -82,13 +82,14 @@ async function main(): Promise<void> {
   // 2. STvM adaptation
   const adaptDir = path.join(out, `adapt-${style}`);
   const adapted = path.join(adaptDir, 'teacher.model.ckpt');
+  // the adaptation config with the chosen style (STvM and the baselines read the same file)
+  const cfgFile = path.join(out, `adapt-${style}.config.json`);
+  const cfg = JSON.parse(fs.readFileSync(f['adapt-config'] as string, 'utf8')) as { target?: Record<string, unknown>; eval?: Record<string, unknown> };
+  cfg.target = { ...cfg.target, style };
+  if (cfg.eval) cfg.eval = { ...cfg.eval, style, every: 0 };
+  fs.writeFileSync(cfgFile, `${JSON.stringify(cfg, null, 2)}\n`);
   if (fs.existsSync(adapted)) process.stderr.write(`== adapted model: reusing ${adapted}\n`);
   else {
-    const cfg = JSON.parse(fs.readFileSync(f['adapt-config'] as string, 'utf8')) as { target?: Record<string, unknown>; eval?: Record<string, unknown> };
-    cfg.target = { ...cfg.target, style };
-    if (cfg.eval) cfg.eval = { ...cfg.eval, style, every: 0 };
-    const cfgFile = path.join(out, `adapt-${style}.config.json`);
-    fs.writeFileSync(cfgFile, `${JSON.stringify(cfg, null, 2)}\n`);
     if (f['single-process']) {
       const args = ['--config', cfgFile, '--source', source, '--out', adaptDir, '--progress'];
       if (fs.existsSync(path.join(adaptDir, 'checkpoints', 'latest.json'))) args.push('--resume');
@@ -113,10 +114,25 @@ async function main(): Promise<void> {
     }
   }
 
-  // 3. evaluation on the target style's labelled validation frames (diagnostic)
+  // 3. the baselines STvM is compared with, on the same target images and config
+  const baselines: [string, string, string][] = [];
+  for (const [method, label] of [['adabn', 'AdaBN'], ['tent', 'TENT']] as const) {
+    const dir = path.join(out, `${method}-${style}`);
+    const model = path.join(dir, 'model.ckpt');
+    if (fs.existsSync(model)) process.stderr.write(`== ${label} model: reusing ${model}\n`);
+    else {
+      const args = ['--method', method, '--config', cfgFile, '--source', source, '--out', dir, '--quiet', '--set', 'eval.enabled=false'];
+      if (fs.existsSync(path.join(dir, 'checkpoints', 'latest.json'))) args.push('--resume');
+      if (typeof f['adapt-iterations'] === 'number') args.push('--iterations', String(f['adapt-iterations']));
+      await runCli('cli/baseline.js', args, `adapt to '${style}' with ${label} (baseline; no target labels)`);
+    }
+    baselines.push([label, model, method]);
+  }
+
+  // 4. evaluation on the target style's labelled validation frames (diagnostic)
   const results: { name: string; model: string; json: EvalJson }[] = [];
-  for (const [name, model] of [['source-only', source], ['STvM (teacher)', adapted]] as const) {
-    const tag = name.startsWith('source') ? 'source-only' : 'stvm';
+  const models: [string, string, string][] = [['source-only', source, 'source-only'], ...baselines, ['STvM (teacher)', adapted, 'stvm']];
+  for (const [name, model, tag] of models) {
     const json = path.join(out, `eval-${style}-${tag}.json`);
     await runCli('cli/evaluate.js', [
       '--model', model, '--synth-style', style, '--synth-count', String(f['eval-count']),

@@ -8,7 +8,7 @@
  *   metric head, forward only  S = cos(normalize(m(f)), p_c)  [M, C]               (own eval program
  *                              reading the run's m and proxies; BN of m on batch statistics,
  *                              as in the metric step)
- *   reliability                r = reliability(S, ŷ_feat; variant, β) ↑ bilinear to the crop
+ *   reliability                r = reliabilityMap(S, ŷ_feat, ŷ; variant, β, resolution) — the run's own
  * and compares ŷ with the ground truth y of the tile: correct_i = 1[ŷ_i = y_i] over y_i ≠ void.
  * Reported: AUROC of r and of q for separating correct from wrong pseudo-labels (lib/analysis
  * auroc.ts), histograms of r and q for correct vs wrong pixels, pseudo-label accuracy, the
@@ -23,7 +23,7 @@ import { writeCHW, type NormalizeOptions } from '../data/transforms/normalize.js
 import { compileEval, type CompiledGraph } from '../engine/compile/index.js';
 import { GraphBuilder } from '../engine/ir/builder.js';
 import { buildMetricHead, metricHeadSpec } from '../engine/models/index.js';
-import { reliability } from '../method/stvm/reliability.js';
+import { posteriorBeta, reliabilityMap } from '../method/stvm/reliability.js';
 import type { StvmConfig } from '../method/stvm/config.js';
 import type { StvmAlgorithm } from '../method/stvm/algorithm.js';
 import { downsampleArea, upsampleBilinear } from '../method/stvm/maps.js';
@@ -114,8 +114,8 @@ export class ReliabilityProbe {
       }
       const out = await teacher.forward({ dtype: 'float32', shape: [B, 3, ch, cw], data: x });
       const simOut = await teacher.runner.run('metric_probe', { features: out.features }, { transfer: false });
-      const relFeat = reliability(simOut['sim']!.data as Float32Array, out.labelsFeat, C, this.cfg.reliability.variant, this.cfg.reliability.beta);
-      const r = upsampleBilinear(relFeat, B, h, w, ch, cw);
+      const r = reliabilityMap({ sim: simOut['sim']!.data as Float32Array, labelsFeat: out.labelsFeat, labels: out.labels, n: B, numClasses: C, featureSize: [h, w], crop: [ch, cw] },
+        this.cfg.reliability.variant, posteriorBeta(this.cfg), this.cfg.reliability.resolution).rel;
       const qc = upsampleBilinear(downsampleArea(out.confidence, B, ch, cw, h, w), B, h, w, ch, cw);
       const { positive, include } = pseudoLabelCorrectness(out.labels, gt);
       const h1 = splitHistogram(r, positive, include, this.bins);

@@ -8,6 +8,8 @@
  * split; never used to pick a checkpoint).
  */
 import path from 'node:path';
+import { sourceClassWeights } from '../model/source-class-weights.js';
+import { hasBatchNorm, NO_BN_NOTE } from '../model/imported-net.js';
 import { resultToJson, type EvaluationResult } from '../eval/results.js';
 import { netSourceOf, StvmAlgorithm, TargetBatches, type LoopSettings, type TeacherPort } from '../method/stvm/index.js';
 import { weightingNames } from '../method/weighting/index.js';
@@ -19,9 +21,11 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import type { AdaptConfig } from './adapt-config.js';
 import { evalDataset, evalOptions, targetAugment, targetImages } from './adapt-data.js';
 import { configHash } from './config-hash.js';
+import { adaptationStartModel } from './bn-start.js';
 import { evaluatePredictor, type EvaluateOptions } from './evaluate.js';
 import { runLoop, type EvalSet, type LoopResult } from './loop.js';
 import type { StepMetrics } from '../method/algorithm.js';
+import type { ExecutionProvider } from '../engine/runtime/index.js';
 
 export interface AdaptRunOptions {
   readonly cfg: AdaptConfig;
@@ -32,7 +36,7 @@ export interface AdaptRunOptions {
   readonly console?: Level | 'none';
   readonly progress?: boolean;
   /** The teacher (default: local, in this process). The student service passes its gRPC client. */
-  readonly teacher?: (settings: LoopSettings, ctx: { model: AnyModelFile; configHash: string; run: RunDir }) => Promise<TeacherPort>;
+  readonly teacher?: (settings: LoopSettings, ctx: { model: AnyModelFile; configHash: string; run: RunDir; sourceFile: string }) => Promise<TeacherPort>;
   /** 0: sync (bit-identical to one process); s > 0: pipelined with staleness ≤ s. */
   readonly maxStaleness?: number;
   readonly onStep?: (t: number, metrics: StepMetrics, wallS: number) => void;
@@ -46,6 +50,12 @@ export interface AdaptRunOptions {
   readonly teacherRestarts?: number;
   /** The command line recorded in results.json. */
   readonly command?: string;
+  /**
+   * The execution provider this process runs on (a service's runtime.provider setting, already
+   * probed): overrides the run config's runtime.provider and runtime.fallback for the run's
+   * runners without changing the run's record (config.json and its hash stay the run's own).
+   */
+  readonly provider?: ExecutionProvider;
 }
 
 export interface AdaptRunResult {
@@ -74,20 +84,25 @@ export function adaptConfigJson(cfg: AdaptConfig): string {
 
 export async function adaptRun(o: AdaptRunOptions): Promise<AdaptRunResult> {
   const { cfg, out } = o;
-  const model = await loadModelFile(cfg.source);
-  const meta = model.meta;
-  const { record, hash } = adaptRecord(cfg, meta);
+  const loaded = await loadModelFile(cfg.source);
+  const { record, hash } = adaptRecord(cfg, loaded.meta);
   const run = openRunDir(out, record, { resume: o.resume, console: o.console ?? 'info' });
   run.logger.info('adapt', { source: cfg.source, out, weighting: cfg.weighting.name || cfg.stvm.weighting, registered: weightingNames().join(','), teacher: o.teacher ? 'remote' : 'local', max_staleness: o.maxStaleness ?? 0 });
+  if (loaded.onnx !== undefined && !hasBatchNorm(loaded.onnx)) run.logger.info(NO_BN_NOTE, { bn_mode: cfg.stvm.bn.mode });
 
+  // the starting network: the source model, or its AdaBN form (stvm.bn.mode; bn-start.ts)
+  const start = await adaptationStartModel(loaded, cfg, out, o.resume, (msg, f) => run.logger.info(msg, f));
+  const model = start.model;
+  const meta = model.meta;
   const batches = new TargetBatches(await targetImages(cfg.target, meta.protocol), { batch: cfg.batch, seed: cfg.seed, augment: targetAugment(cfg), normalize: meta.normalize });
-  const adaptedMeta = (which: string): AnyModelMeta => ({ ...meta, source: { adaptedFrom: path.resolve(cfg.source), method: cfg.name, network: which, config: hash, iterations: cfg.iterations } });
+  const adaptedMeta = (which: string): AnyModelMeta => ({ ...meta, source: { adaptedFrom: path.resolve(cfg.source), method: cfg.name, network: which, config: hash, iterations: cfg.iterations, from: meta.source ?? null } });
   const makeAlg = () => StvmAlgorithm.create({
     name: cfg.name, cfg: cfg.stvm, seed: cfg.seed, iterations: cfg.iterations, batch: cfg.batch, crop: [cfg.augment.cropWidth, cfg.augment.cropHeight],
     net: netSourceOf(model), numClasses: numClassesOf(meta), normalize: meta.normalize, batches,
+    ...withClassWeights(sourceClassWeights(meta.source, numClassesOf(meta))),
     weighting: { name: cfg.weighting.name, params: cfg.weightingParams },
-    runner: { provider: cfg.runtime.provider, fallback: cfg.runtime.fallback, threads: cfg.runtime.threads, nonFinite: cfg.runtime.nonFinite, log: (m) => run.logger.warn(m) },
-    ...(o.teacher ? { teacher: (settings: LoopSettings) => o.teacher!(settings, { model, configHash: hash, run }) } : {}),
+    runner: { provider: o.provider ?? cfg.runtime.provider, fallback: o.provider !== undefined ? 'error' : cfg.runtime.fallback, threads: cfg.runtime.threads, nonFinite: cfg.runtime.nonFinite, log: (m) => run.logger.warn(m) },
+    ...(o.teacher ? { teacher: (settings: LoopSettings) => o.teacher!(settings, { model, configHash: hash, run, sourceFile: start.file }) } : {}),
     ...(o.maxStaleness ? { maxStaleness: o.maxStaleness } : {}),
     exporter: (file, tensors) => exportSegOnnx(file, tensors, adaptedMeta('teacher'), model.onnx),
   });
@@ -139,4 +154,9 @@ export async function adaptRun(o: AdaptRunOptions): Promise<AdaptRunResult> {
       await alg.close();
     }
   }
+}
+
+/** The source model's class weights as an algorithm option (absent when the model has none). */
+function withClassWeights(w: Float32Array | undefined): { classWeights?: Float32Array } {
+  return w ? { classWeights: w } : {};
 }

@@ -42,6 +42,7 @@ import { TrainStepRunner } from '../engine/runtime/index.js';
 import { emaProgram, metricStepProgram, predictProgram, studentStepProgram, teacherEvalProgram } from '../method/stvm/programs.js';
 import { loopSettings } from '../method/stvm/loop-settings.js';
 import { netSourceOf, type NetSource } from '../method/stvm/net.js';
+import { adaptationNet, studentStepOptions } from '../method/stvm/bn-mode.js';
 import { loadSegModel, numClassesOf, type SegModelFile } from '../model/model-file.js';
 import { datasetSpecOf, type AdaptConfig, type AdaptDataConfig } from './adapt-config.js';
 
@@ -347,17 +348,18 @@ export async function dryRun(o: DryRunOptions): Promise<DryRunReport> {
   // -- the programs, at the configured batch and crop
   const spec: DeepLabSpec | undefined = model ? model.meta.spec : deeplabV2Spec({ numClasses: needC });
   const numClasses = model ? numClassesOf(model.meta) : needC;
-  const net: NetSource = model ? netSourceOf(model) : { spec: spec!, allowInit: true };
+  const net: NetSource = adaptationNet(model ? netSourceOf(model) : { spec: spec!, allowInit: true }, cfg.stvm);
   const netText = spec ? specText(spec) : 'imported ONNX graph';
   const [cw, ch] = [cfg.augment.cropWidth, cfg.augment.cropHeight];
-  const groups = cfg.stvm.mocm.unmixedLoss ? 2 : 1;
+  const stepOptions = studentStepOptions(cfg.stvm);
+  const groups = stepOptions.groups ?? 1;
   const programs: ProgramInfo[] = [];
   let parameters = 0;
   let student: CompiledGraph | undefined;
   log(`compiling the programs (${netText}, batch ${cfg.batch}, crop ${cw}x${ch})${model ? '' : ' with random weights (no source model)'}…`);
   try {
     let t = Date.now();
-    const st = studentStepProgram(net, cfg.batch, ch, cw, cfg.stvm.student, { normaliser: cfg.stvm.student.lossNorm, groups });
+    const st = studentStepProgram(net, cfg.batch, ch, cw, cfg.stvm.student, stepOptions);
     student = st.compiled;
     programs.push(programInfo('student step', `${groups * cfg.batch}x3x${ch}x${cw}`, st.compiled, Date.now() - t));
     for (const p of st.params.all) parameters += numel(st.params.shapes.get(p)!);

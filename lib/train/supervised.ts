@@ -18,7 +18,7 @@ import { makeSchedule, type OptimizerConfig, type Schedule } from '../engine/opt
 import { TrainStepRunner } from '../engine/runtime/train-step-runner.js';
 import { NONFINITE_SKIPPED, type Algorithm, type AlgorithmState, type StepMetrics } from '../method/algorithm.js';
 import { batchFeeds, TrainBatches } from './batches.js';
-import { datasetClassWeights, pixelWeights } from './class-weights.js';
+import { datasetClassWeights, pixelWeights } from '../data/class-weights.js';
 import { loaderSourceOf } from './data-config.js';
 import type { ModelMeta, Normalization } from '../model/model-file.js';
 import { MODEL_FORMAT, saveSegModel } from '../model/model-file.js';

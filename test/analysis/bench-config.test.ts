@@ -34,6 +34,17 @@ describe('bench: adaptation benchmark configs', () => {
     assert.equal(m.stvm.metric.hidden, 128);
     assert.deepEqual(deepMerge({ a: { b: 1, c: 2 } }, { a: { c: 3 } }), { a: { b: 1, c: 3 } });
   });
+  it("an init 'adabn' row starts from the AdaBN model by stvm.bn.mode with the adabn row's pass", () => {
+    const c = loadBenchConfig('configs/bench/adapt-P0.json');
+    const ab = c.rows.find((r) => r.kind === 'adabn')!;
+    const row = c.rows.find((r) => r.id === 'stvm-adabn')!;
+    const m = rowAdaptConfig(c, row, 0) as { source: string; stvm: { bn: Record<string, unknown> } };
+    assert.deepEqual(m.stvm.bn, { mode: 'adabn', adabnImages: ab.adabn.count, adabnBatch: ab.adabn.batch });
+    assert.equal(m.source, c.source, 'from the source model file');
+    const trains = rowAdaptConfig(c, { ...row, overlay: { stvm: { bn: { mode: 'train' } } } }, 0) as { stvm: { bn: { mode: string } } };
+    assert.equal(trains.stvm.bn.mode, 'adabn-train');
+    assert.equal((rowAdaptConfig(c, c.rows.find((r) => r.id === 'stvm')!, 0) as { stvm: { bn?: unknown } }).stvm.bn, undefined);
+  });
   it('names the file and field of bad input', () => {
     const base = JSON.parse(fs.readFileSync('configs/bench/adapt-P0.json', 'utf8')) as Record<string, unknown>;
     const f1 = tmp({ ...base, colour: 1 });

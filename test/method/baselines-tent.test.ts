@@ -5,6 +5,12 @@
  * the loss, and saveState/loadState resumes exactly.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Rng } from '../../lib/data/rng.js';
+import { loadSegModel, saveSegModel } from '../../lib/model/model-file.js';
+import { openModelFile } from '../../lib/model/model-predictor.js';
 import { createDeepLab } from '../../lib/engine/models/index.js';
 import type { TensorData } from '../../lib/engine/ir/tensor.js';
 import { TentAlgorithm, bnAffineParams } from '../../lib/method/baselines/tent.js';
@@ -135,6 +141,39 @@ describe('TENT (tiny DeepLab, train-mode BN)', () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it('the adapted network is a model file that loads like a trained one and predicts as the run did (the bench writes it for every TENT row)', async () => {
+    const a = await tent();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tent-model-'));
+    try {
+      for (let t = 0; t < 2; t++) await a.step(t);
+      const file = path.join(dir, 'model.ckpt');
+      await saveSegModel(file, await a.adaptedModel());
+      await a.exportModel(path.join(dir, 'model.onnx'));
+      assert.ok(fs.existsSync(path.join(dir, 'model.onnx')) && fs.existsSync(path.join(dir, 'model.onnx.json')), 'inference ONNX + sidecar');
+      const loaded = await loadSegModel(file);
+      assert.equal((loaded.meta.source as { adaptedBy?: string }).adaptedBy, 'tent');
+      const opened = await openModelFile(loaded, file, { threads: 1, batch: 2 });
+      try {
+        const r = new Rng(4);
+        const x = { dtype: 'float32' as const, shape: [2, 3, 24, 32], data: Float32Array.from({ length: 2 * 3 * 24 * 32 }, () => r.range(-1, 1)) };
+        const want = await a.predict(x);
+        assert.deepEqual([...(await opened.predict(x))], [...want]);
+        // the source model predicts differently: the file holds the adapted γ/β and statistics
+        const src = await openModelFile(tinyModel(), 'source', { threads: 1, batch: 2 });
+        try {
+          assert.notDeepEqual([...(await src.logits(x)).data as Float32Array].slice(0, 50), [...(await opened.logits(x)).data as Float32Array].slice(0, 50));
+        } finally {
+          await src.close();
+        }
+      } finally {
+        await opened.close();
+      }
+    } finally {
+      await a.close();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -4,6 +4,8 @@
  *
  * - equivalence: a 'sync' run reproduces the single-process run with the same seed — every
  *   per-step loss bit-identical and the same final mIoU;
+ * - the same with train-mode BN started from AdaBN (stvm.bn.mode 'adabn-train': BN tensors in
+ *   the weight snapshots, the AdaBN start model handed to the teacher);
  * - 'pipelined': the run finishes with staleness within its bound;
  * - faults, each checked against the same oracle (the run must still reproduce it exactly, so
  *   no step was lost or applied twice): the teacher killed mid-run and restarted; the student
@@ -63,6 +65,16 @@ describe('distributed run (real nats-server, teacher and student processes)', fu
     assert.equal(await runOnStudent(out), 'FINISHED');
     assertSameRun(out, single);
     for (const f of ['model.onnx', 'teacher.model.ckpt', 'student.model.ckpt']) assert.ok(fs.existsSync(path.join(out, f)), f);
+  });
+
+  it("sync with stvm.bn.mode 'adabn-train': the teacher starts from the run's AdaBN model and the BN tensors travel with the EMA snapshots — bit-identical to one process", async () => {
+    const bnConfig = { ...config, stvm: { ...(config['stvm'] as Record<string, unknown>), bn: { mode: 'adabn-train', adabnImages: 4, adabnBatch: 2 } } };
+    const bnSingle = path.join(dir, 'single-bn');
+    await adaptRun({ cfg: validateAdaptConfig(bnConfig), out: bnSingle, resume: false, console: 'none', progress: false });
+    const out = path.join(dir, 'sync-bn');
+    assert.equal(await runOn(student, teacher, { id: `run${++n}`, runDir: out, config: bnConfig, sourceModel: path.join(dir, 'source.model.ckpt') }), 'FINISHED');
+    assertSameRun(out, bnSingle);
+    assert.ok(fs.existsSync(path.join(out, 'adabn.model.ckpt')));
   });
 
   it('pipelined: the run finishes with the teacher at most max_staleness behind', async () => {

@@ -1,6 +1,6 @@
 /** Median frequency balancing on a hand-computed example. */
 import assert from 'node:assert/strict';
-import { classFrequencies, medianFrequencyWeights, pixelWeights } from '../../lib/train/class-weights.js';
+import { classFrequencies, medianFrequencyWeights, pixelWeights } from '../../lib/data/class-weights.js';
 
 describe('train/class weights (median frequency balancing)', () => {
   // image A: classes 0,0,0,1; image B: 0,2,2,void. f_0 = 4/7, f_1 = 1/4, f_2 = 2/3, class 3 unseen.

@@ -7,6 +7,7 @@
 import type { GraphBuilder } from '../ir/builder.js';
 import { tensor } from '../ir/tensor.js';
 import { maxPoolWithIndices } from '../autodiff/grads/maxpool_grad.js';
+import { batchNormRowStats } from './bn-rows.js';
 import { Rng } from '../../util/rng.js';
 import type { BnMode } from './spec.js';
 import type { BnStatUpdate, ParamGroup, ParamInfo, ParamRole } from './params.js';
@@ -24,6 +25,9 @@ export class ModelContext {
   group: ParamGroup = 'backbone';
   /** Fold frozen BN into the preceding convolution (see convBn). */
   foldFrozenBn = false;
+  /** Train-mode BN only: take the batch statistics from rows [first, first + count) of the
+   *  batch and normalise every row with them (bn-rows.ts); unset = the whole batch. */
+  bnStatsRows: readonly [number, number] | undefined = undefined;
 
   constructor(readonly g: GraphBuilder, readonly seed: number) {}
 
@@ -77,7 +81,8 @@ export interface BnOpts { mode: BnMode; eps: number; momentum: number }
  * BatchNorm2d (a BatchNormalization node). 'frozen': BatchNormalization training_mode=0 with constant (non-trainable)
  * γ, β, running mean/var: y = γ·(x−μ)/sqrt(σ²+ε) + β per channel. 'train': training_mode=1
  * (batch statistics), γ/β trainable, updated running statistics exposed in m.bnUpdates
- * (ONNX momentum = 1 − PyTorch momentum).
+ * (ONNX momentum = 1 − PyTorch momentum); with m.bnStatsRows the statistics come from those
+ * rows of the batch only (bn-rows.ts).
  */
 function bnParams(m: ModelContext, name: string, c: number, train: boolean): [string, string, string, string] {
   return [
@@ -93,6 +98,11 @@ export function batchNorm(m: ModelContext, name: string, x: string, c: number, o
   const [gamma, beta, mean, vr] = bnParams(m, name, c, train);
   const attrs = { epsilon: o.eps, momentum: 1 - o.momentum, training_mode: train ? 1 : 0 };
   if (!train) return m.g.op1('BatchNormalization', [x, gamma, beta, mean, vr], attrs, { name });
+  if (m.bnStatsRows) {
+    const r = batchNormRowStats(m.g, x, gamma, beta, mean, vr, { eps: o.eps, momentum: 1 - o.momentum, rows: m.bnStatsRows, name });
+    m.bnUpdates.push({ module: name, mean, var: vr, newMean: r.newMean, newVar: r.newVar });
+    return r.y;
+  }
   const [y, newMean, newVar] = m.g.op('BatchNormalization', [x, gamma, beta, mean, vr], attrs, {
     name, outputNames: [`${name}.y`, `${name}.running_mean_next`, `${name}.running_var_next`],
   });

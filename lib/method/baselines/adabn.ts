@@ -14,17 +14,23 @@
  *
  * As an Algorithm (runLoop): iteration t processes batch t; iterations = ⌈N/B⌉ (one pass).
  * State: the running sums and the batch count, so a run resumes exactly.
+ *
+ * Works on the project's DeepLab and on an imported ONNX graph with BatchNormalization nodes
+ * (lib/model/imported-net.ts in train-BN mode); the same pass gives STvM's `stvm.bn.mode`
+ * 'adabn' / 'adabn-train' starting model (lib/train/adapt-run.ts).
  */
 import type { UnlabelledDataset } from '../../data/datasets/types.js';
 import { compileEval, type CompiledGraph } from '../../engine/compile/index.js';
 import type { TensorData } from '../../engine/ir/tensor.js';
-import { createDeepLab, type DeepLabSpec } from '../../engine/models/index.js';
+import { createDeepLab, type SegModel } from '../../engine/models/index.js';
+import type { GraphBuilder } from '../../engine/ir/builder.js';
+import { buildImportedNet } from '../../model/imported-net.js';
 import type { JsonValue } from '../../engine/runtime/checkpoint.js';
 import { TrainStepRunner } from '../../engine/runtime/train-step-runner.js';
 import type { Algorithm, AlgorithmState, StepMetrics } from '../algorithm.js';
 import { toBatch } from '../../model/to-batch.js';
-import type { SegModelFile } from '../../model/model-file.js';
-import { exportSegOnnx, SegPredictor } from '../../model/seg-net.js';
+import type { AnyModelFile } from '../../model/model-file.js';
+import { exportSegOnnx, importedPredictNet, SegPredictor } from '../../model/seg-net.js';
 
 export interface AdaBNOptions {
   /** Images per batch (default 4). */
@@ -36,32 +42,36 @@ export interface AdaBNOptions {
 interface StatPair { mean: string; var: string; newMean: string; newVar: string }
 
 /** The train-mode forward graph whose outputs are the batch statistics of every BN layer. */
-function statsGraph(spec: DeepLabSpec, n: number, h: number, w: number): { compiled: CompiledGraph; stats: StatPair[] } {
-  const { g, model } = createDeepLab({ ...spec, bn: 'train', bnMomentum: 1, upsampleLogits: false }, n, h, w, 'adabn_stats');
+function statsGraph(m: AnyModelFile, n: number, h: number, w: number): { compiled: CompiledGraph; stats: StatPair[] } {
+  const { g, model }: { g: GraphBuilder; model: SegModel } = m.onnx !== undefined
+    ? buildImportedNet(m.onnx, m.meta.imported, n, h, w, 'adabn_stats', { bn: 'train', bnMomentum: 1 })
+    : createDeepLab({ ...m.meta.spec, bn: 'train', bnMomentum: 1, upsampleLogits: false }, n, h, w, 'adabn_stats');
   const stats = model.bnUpdates.map((u) => ({ mean: u.mean, var: u.var, newMean: u.newMean, newVar: u.newVar }));
-  if (stats.length === 0) throw new Error('AdaBN: the model has no BatchNorm layer');
+  if (stats.length === 0) {
+    throw new Error('AdaBN: the model has no BatchNorm layer, so no statistics to re-estimate (an imported graph without BatchNormalization nodes: a transformer with LayerNorm only, or BN folded into the convolutions by an eval-mode export); adapt it with STvM (stvm.bn.mode \'frozen-source\')');
+  }
   const compiled = compileEval(g, { outputs: stats.flatMap((s) => [s.newMean, s.newVar]), params: model.params.all.map((p) => p.name) });
   return { compiled, stats };
 }
 
-export class AdaBNAlgorithm implements Algorithm {
+export class AdaBNAlgorithm<M extends AnyModelFile = AnyModelFile> implements Algorithm {
   readonly name = 'adabn';
   private readonly sums = new Map<string, Float64Array>();
   private count = 0;
   private readonly programs = new Map<string, StatPair[]>();
   private readonly predictor: SegPredictor;
 
-  private constructor(private readonly model: SegModelFile, private readonly target: UnlabelledDataset, private readonly runner: TrainStepRunner, private readonly batch: number) {
-    this.predictor = new SegPredictor(runner, model.meta.spec, { batch });
+  private constructor(private readonly model: M, private readonly target: UnlabelledDataset, private readonly runner: TrainStepRunner, private readonly batch: number) {
+    this.predictor = new SegPredictor(runner, model.onnx !== undefined ? importedPredictNet(model.onnx, model.meta) : model.meta.spec, { batch });
   }
 
-  static async create(model: SegModelFile, target: UnlabelledDataset, opts: AdaBNOptions = {}): Promise<AdaBNAlgorithm> {
+  static async create<M extends AnyModelFile>(model: M, target: UnlabelledDataset, opts: AdaBNOptions = {}): Promise<AdaBNAlgorithm<M>> {
     const batch = opts.batch ?? 4;
     if (!Number.isInteger(batch) || batch < 2) throw new Error(`AdaBN: batch must be an integer ≥ 2 (batch statistics need several values; got ${batch})`);
     if (target.size === 0) throw new Error(`AdaBN: target set ${target.id} is empty`);
     const runner = await TrainStepRunner.start({ threads: opts.threads ?? 0 });
     await runner.setState(model.tensors);
-    return new AdaBNAlgorithm(model, target, runner, batch);
+    return new AdaBNAlgorithm<M>(model, target, runner, batch);
   }
 
   /** Number of iterations of one pass over the target set. */
@@ -73,7 +83,7 @@ export class AdaBNAlgorithm implements Algorithm {
     const key = `adabn@${n}x${h}x${w}`;
     let stats = this.programs.get(key);
     if (!stats) {
-      const built = statsGraph(this.model.meta.spec, n, h, w);
+      const built = statsGraph(this.model, n, h, w);
       await this.runner.addProgram(key, built.compiled);
       stats = built.stats;
       this.programs.set(key, stats);
@@ -117,10 +127,10 @@ export class AdaBNAlgorithm implements Algorithm {
   }
 
   /** The adapted model: the source's tensors with the re-estimated running statistics. */
-  adaptedModel(): SegModelFile {
+  adaptedModel(): M {
     const tensors = new Map(this.model.tensors);
     for (const [k, v] of this.currentStats()) tensors.set(k, v);
-    return { meta: { ...this.model.meta, source: { adaptedBy: 'adabn', target: this.target.id, batches: this.count, batch: this.batch, from: this.model.meta.source ?? null } as JsonValue }, tensors };
+    return { ...this.model, meta: { ...this.model.meta, source: { adaptedBy: 'adabn', target: this.target.id, batches: this.count, batch: this.batch, from: this.model.meta.source ?? null } as JsonValue }, tensors };
   }
 
   async saveState(): Promise<AlgorithmState> {
@@ -142,7 +152,7 @@ export class AdaBNAlgorithm implements Algorithm {
 
   async exportModel(file: string): Promise<void> {
     const m = this.adaptedModel();
-    await exportSegOnnx(file, m.tensors, m.meta);
+    await exportSegOnnx(file, m.tensors, m.meta, m.onnx);
   }
 
   async close(): Promise<void> {
@@ -151,7 +161,7 @@ export class AdaBNAlgorithm implements Algorithm {
 }
 
 /** One AdaBN pass over `target` (no loop machinery): the adapted model. */
-export async function adaBN(model: SegModelFile, target: UnlabelledDataset, opts: AdaBNOptions = {}): Promise<SegModelFile> {
+export async function adaBN<M extends AnyModelFile>(model: M, target: UnlabelledDataset, opts: AdaBNOptions = {}): Promise<M> {
   const alg = await AdaBNAlgorithm.create(model, target, opts);
   try {
     for (let t = 0; t < alg.iterations; t++) await alg.step(t);

@@ -6,7 +6,8 @@
  *   z  = f_θ(x) [N,C,H,W]   logits upsampled to the crop, every BN in TRAIN mode: it
  *                           normalises with the batch's own mean/variance
  *   H  = (1/(N·H·W)) Σ_{n,i,j} −Σ_c p_c log p_c,  p = softmax_c(z), log p = log-softmax_c(z)
- *        (built in-graph from LogSoftmax and its Exp; the backward pass is the engine's)
+ *        (L_ent of lib/engine/losses/information-maximisation.ts: built in-graph from
+ *        LogSoftmax and its Exp; the backward pass is the engine's)
  *   θ_BN ← optimiser step on ∂H/∂θ_BN for the BN affine parameters γ, β ONLY (every
  *        convolution and the classifier stay frozen constants of the graph).
  * Optimiser (as TENT): Adam (AdamW with weight decay 0, β = (0.9, 0.999)) by default — TENT's
@@ -24,24 +25,34 @@
  * State (exact resume): every runner state tensor under 'tent/' — the network (adapted γ/β,
  * running statistics, frozen weights) and the optimiser state; JSON {}. The batch of
  * iteration t is a pure function of (seed, t) (TargetBatches), and nothing else is random.
+ *
+ * Networks: the project's DeepLab, or an imported ONNX graph (lib/model/imported-net.ts with
+ * every BatchNormalization node in training mode); a network without BatchNorm is refused,
+ * saying so (TENT has nothing to adapt there).
  */
 import { prefixedState, restorePrefixedState } from '../../engine/runtime/runner-state.js';
+import { pixelEntropy } from '../../engine/losses/information-maximisation.js';
 import { compileTrainStep, type CompiledGraph } from '../../engine/compile/index.js';
 import type { TensorData } from '../../engine/ir/tensor.js';
-import { createDeepLab, type DeepLabSpec } from '../../engine/models/index.js';
+import { createDeepLab, type DeepLabSpec, type SegModel } from '../../engine/models/index.js';
+import type { GraphBuilder } from '../../engine/ir/builder.js';
 import type { OptimizerConfig } from '../../engine/optim/index.js';
 import { TrainStepRunner, type NonFinitePolicy } from '../../engine/runtime/index.js';
 import type { Algorithm, AlgorithmState, StepMetrics } from '../algorithm.js';
 import { NONFINITE_SKIPPED } from '../algorithm.js';
-import type { SegModelFile } from '../../model/model-file.js';
-import { exportSegOnnx, SegPredictor } from '../../model/seg-net.js';
+import type { AnyModelFile } from '../../model/model-file.js';
+import { buildImportedNet, type ImportedNetMeta } from '../../model/imported-net.js';
+import { exportSegOnnx, importedPredictNet, SegPredictor } from '../../model/seg-net.js';
 import type { TargetBatch } from '../stvm/target-batches.js';
 
 const PREFIX = 'tent/';
 
-export interface TentOptions {
-  /** The source model (spec, normalisation, every tensor incl. BN running statistics). */
-  readonly model: SegModelFile;
+export interface TentOptions<M extends AnyModelFile = AnyModelFile> {
+  /**
+   * The source model (a DeepLab spec or an imported ONNX graph with BatchNormalization nodes,
+   * normalisation, every tensor incl. BN running statistics).
+   */
+  readonly model: M;
   /** Target batches (images only) by iteration; their shape fixes the compiled step. */
   readonly batches: { at(t: number): Promise<TargetBatch> };
   readonly batch: number;
@@ -52,7 +63,11 @@ export interface TentOptions {
   /** 'adam' (default; AdamW with weight decay 0) or 'sgd' (momentum `momentum`, default 0.9). */
   readonly optimizer?: 'adam' | 'sgd';
   readonly momentum?: number;
-  /** BN momentum of the running-statistics update (default: the source spec's). */
+  /**
+   * BN momentum of the running-statistics update, PyTorch convention (default: the source
+   * spec's; an imported graph: 0.1, PyTorch's default — the file's own is usually 0, the value
+   * docs/bring-your-own-model.md §1 exports with).
+   */
   readonly bnMomentum?: number;
   readonly threads?: number;
   readonly nonFinite?: NonFinitePolicy;
@@ -67,12 +82,24 @@ export function bnAffineParams(spec: DeepLabSpec): string[] {
   return model.params.all.filter((p) => p.role === 'bn_weight' || p.role === 'bn_bias').map((p) => p.name);
 }
 
+/** The network TENT trains: a DeepLab spec, or an imported ONNX graph (lib/model/imported-net.ts). */
+export type TentNet = DeepLabSpec | { readonly onnx: Uint8Array; readonly imported: ImportedNetMeta };
+
+/** The network of a model file. */
+export const tentNetOf = (m: AnyModelFile): TentNet => (m.onnx !== undefined ? { onnx: m.onnx, imported: m.meta.imported } : m.meta.spec);
+
+/** PyTorch's default BN momentum: TENT's running-statistics update of an imported graph. */
+const IMPORTED_BN_MOMENTUM = 0.1;
+
 /**
  * The TENT training step (see the file comment): inputs 'image' [N,3,H,W]; trainable: BN γ/β;
  * buffers: BN running statistics; extra output 'logits' [N,C,H,W] (the forward it minimised).
+ * An imported graph is built with every BatchNormalization node in training mode.
  */
-export function tentStepProgram(spec: DeepLabSpec, n: number, h: number, w: number, optimizer: OptimizerConfig, bnMomentum: number, tensors?: ReadonlyMap<string, TensorData>): { compiled: CompiledGraph; affine: string[] } {
-  const { g, model } = createDeepLab({ ...spec, bn: 'train', bnMomentum, upsampleLogits: true }, n, h, w, 'tent');
+export function tentStepProgram(net: TentNet, n: number, h: number, w: number, optimizer: OptimizerConfig, bnMomentum: number, tensors?: ReadonlyMap<string, TensorData>): { compiled: CompiledGraph; affine: string[] } {
+  const { g, model }: { g: GraphBuilder; model: SegModel } = 'imported' in net
+    ? buildImportedNet(net.onnx, net.imported, n, h, w, 'tent', { bn: 'train', bnMomentum })
+    : createDeepLab({ ...net, bn: 'train', bnMomentum, upsampleLogits: true }, n, h, w, 'tent');
   if (tensors) {
     for (const p of model.params.all) {
       const t = tensors.get(p.name);
@@ -81,13 +108,11 @@ export function tentStepProgram(spec: DeepLabSpec, n: number, h: number, w: numb
     }
   }
   const z = g.op1('Identity', [model.logitsFull!], {}, { outputName: 'logits' });
-  const logp = g.op1('LogSoftmax', [z], { axis: 1 }, { name: 'tent.logp' });
-  const p = g.op1('Exp', [logp], {}, { name: 'tent.p' });
-  const plogp = g.op1('ReduceSum', [g.op1('Mul', [p, logp]), g.constI64([1])], { keepdims: 0 }, { name: 'tent.plogp' });
-  const ent = g.op1('Neg', [plogp], {}, { name: 'tent.entropy_map' });
-  const loss = g.op1('ReduceMean', [ent], { axes: [0, 1, 2], keepdims: 0 }, { outputName: 'entropy' });
+  const loss = g.op1('Identity', [pixelEntropy(g, z, 'tent').entropy], {}, { outputName: 'entropy' });
   const affine = model.params.all.filter((q) => q.role === 'bn_weight' || q.role === 'bn_bias').map((q) => q.name);
-  if (affine.length === 0) throw new Error('TENT: the network has no BatchNorm affine parameters');
+  if (affine.length === 0) {
+    throw new Error('TENT: the network has no BatchNorm layer, so no BN affine parameters to adapt (an imported graph without BatchNormalization nodes: a transformer with LayerNorm only, or BN folded into the convolutions by an eval-mode export); adapt it with STvM (stvm.bn.mode \'frozen-source\')');
+  }
   const compiled = compileTrainStep(g, {
     loss,
     groups: [{ params: affine }],
@@ -100,29 +125,31 @@ export function tentStepProgram(spec: DeepLabSpec, n: number, h: number, w: numb
   return { compiled, affine };
 }
 
-export class TentAlgorithm implements Algorithm {
+export class TentAlgorithm<M extends AnyModelFile = AnyModelFile> implements Algorithm {
   readonly name = 'tent';
   private readonly predictor: SegPredictor;
 
-  private constructor(private readonly o: TentOptions, private readonly runner: TrainStepRunner, readonly affine: readonly string[], private readonly lr: number) {
-    this.predictor = new SegPredictor(runner, o.model.meta.spec, { batch: o.evalBatch ?? 4 });
+  private constructor(private readonly o: TentOptions<M>, private readonly runner: TrainStepRunner, readonly affine: readonly string[], private readonly lr: number) {
+    const m = o.model as AnyModelFile;
+    this.predictor = new SegPredictor(runner, m.onnx !== undefined ? importedPredictNet(m.onnx, m.meta) : m.meta.spec, { batch: o.evalBatch ?? 4 });
   }
 
-  static async create(o: TentOptions): Promise<TentAlgorithm> {
+  static async create<M extends AnyModelFile>(o: TentOptions<M>): Promise<TentAlgorithm<M>> {
     const lr = o.lr ?? 1e-4;
     if (!(lr >= 0 && Number.isFinite(lr))) throw new Error(`TENT: lr must be a finite number ≥ 0 (got ${lr})`);
     if (!Number.isInteger(o.batch) || o.batch < 2) throw new Error(`TENT: batch must be an integer ≥ 2 (train-mode BN needs batch statistics; got ${o.batch})`);
     const kind = o.optimizer ?? 'adam';
     const optimizer: OptimizerConfig = kind === 'adam' ? { kind: 'adamw', weightDecay: 0 } : { kind: 'sgd', momentum: o.momentum ?? 0.9 };
-    const spec = o.model.meta.spec;
+    const net = tentNetOf(o.model);
+    const bnMomentum = o.bnMomentum ?? ('imported' in net ? IMPORTED_BN_MOMENTUM : net.bnMomentum);
     const [cw, ch] = o.crop;
     const runner = await TrainStepRunner.start({ threads: o.threads ?? 0, nonFinite: o.nonFinite ?? 'stop', inThread: o.inThread ?? false });
     try {
       // the whole network in the state store: the predict program reads every tensor from it
       await runner.setState(o.model.tensors);
-      const { compiled, affine } = tentStepProgram(spec, o.batch, ch, cw, optimizer, o.bnMomentum ?? spec.bnMomentum, o.model.tensors);
+      const { compiled, affine } = tentStepProgram(net, o.batch, ch, cw, optimizer, bnMomentum, o.model.tensors);
       await runner.addProgram('tent', compiled, { initState: true });
-      return new TentAlgorithm(o, runner, affine, lr);
+      return new TentAlgorithm<M>(o, runner, affine, lr);
     } catch (e) {
       await runner.close();
       throw e;
@@ -162,14 +189,14 @@ export class TentAlgorithm implements Algorithm {
     return this.runner.getState([...this.o.model.tensors.keys()]);
   }
 
-  /** The adapted model as a model file (spec unchanged, tensors adapted). */
-  async adaptedModel(): Promise<SegModelFile> {
-    return { meta: { ...this.o.model.meta, source: { adaptedBy: 'tent', lr: this.lr, from: this.o.model.meta.source ?? null } }, tensors: await this.modelTensors() };
+  /** The adapted model as a model file (spec or ONNX graph unchanged, tensors adapted). */
+  async adaptedModel(): Promise<M> {
+    return { ...this.o.model, meta: { ...this.o.model.meta, source: { adaptedBy: 'tent', lr: this.lr, from: this.o.model.meta.source ?? null } }, tensors: await this.modelTensors() };
   }
 
   async exportModel(file: string): Promise<void> {
-    const m = await this.adaptedModel();
-    await exportSegOnnx(file, m.tensors, m.meta);
+    const m: AnyModelFile = await this.adaptedModel();
+    await exportSegOnnx(file, m.tensors, m.meta, m.onnx);
   }
 
   async close(): Promise<void> {

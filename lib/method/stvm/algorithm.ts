@@ -8,7 +8,9 @@
  *                  ↑ bilinear to the crop (teacher-core.ts; no gradient into the teacher)
  *   — for t < K_w (metric warm-up) the iteration ends here —
  *   x̃, ỹ, (q̃, r̃) = mix(x, ŷ, q, r; one mask per image)       none | classmix-random | mocm
+ *   f            ← running pseudo-label class frequency of ŷ     (class-balance.ts; saved with the state)
  *   w            = weighting(mixed view)                        reliability | uniform | confidence | …
+ *                  × class weights t_ỹ, rescaled to keep Σ w    (stvm.classBalance; off by default)
  *   x̃            ← strong photometric augmentation (x̃)
  *   L_student    = (1/N_v) Σ_i w_i·CE(S(x̃)_i, ỹ_i)   → SGD step, lr = poly(t − K_w)
  *                  (+ the same loss on the un-mixed batch x, ŷ, weighting(view) with mocm.unmixedLoss)
@@ -30,9 +32,12 @@ import type { TensorData } from '../../engine/ir/tensor.js';
 import type { JsonValue } from '../../engine/runtime/checkpoint.js';
 import { saveInferenceModel } from '../../engine/onnx/export.js';
 import type { StvmConfig } from './config.js';
+import { ConfigError } from '../../config/schema.js';
 import { loopSettings, type LoopSettings, type WeightingChoice } from './loop-settings.js';
 import { maskedMean } from './maps.js';
+import { applyClassWeights, classBalanceOn, classWeightTable, updateFrequency } from './class-balance.js';
 import { mixBatch } from './mixing.js';
+import { adaptationNet, studentStepOptions } from './bn-mode.js';
 import type { NetSource } from './net.js';
 import { inferenceForward } from './programs.js';
 import type { SideRunnerOptions } from './runner-options.js';
@@ -60,6 +65,8 @@ export interface StvmAlgorithmOptions {
   /** A registered weighting instead of cfg.weighting (baselines). */
   readonly weighting?: WeightingChoice;
   readonly runner?: SideRunnerOptions;
+  /** The source model's class weights w^src [C] (its metadata), for stvm.classBalance.sourceWeights. */
+  readonly classWeights?: Float32Array;
   /**
    * The teacher, given the loop's settings (default: a local TeacherCore on its own runner).
    * The student service passes its gRPC client of the teacher service here.
@@ -80,7 +87,7 @@ export interface StvmAlgorithmOptions {
   readonly name?: string;
 }
 
-interface SavedJson { teacherVersion: number; emaUpdates: number }
+interface SavedJson { teacherVersion: number; emaUpdates: number; classFrequency?: number[] }
 
 const now = () => performance.now();
 
@@ -95,6 +102,9 @@ export class StvmAlgorithm {
   readonly name: string;
   readonly settings: LoopSettings;
   private emaUpdates = 0;
+  /** Running pseudo-label class frequency f [C] (class balance, 'rare-reliable' MOCM). */
+  private freq: Float64Array | undefined;
+  private readonly tracksFrequency: boolean;
   private readonly schedule: Schedule;
   private readonly strong: PhotometricOptions | undefined;
 
@@ -102,6 +112,7 @@ export class StvmAlgorithm {
     this.name = o.name ?? 'stvm';
     this.settings = settings;
     const cfg = o.cfg;
+    this.tracksFrequency = classBalanceOn(cfg.classBalance) || settings.mixing === 'mocm-rare';
     this.schedule = polyLr({ base: cfg.student.lr, maxSteps: Math.max(1, o.iterations - settings.warmup), power: cfg.student.polyPower });
     const a = cfg.strongAug;
     this.strong = cfg.mocm.strongAug
@@ -113,7 +124,7 @@ export class StvmAlgorithm {
   static async localTeacher(o: Pick<StvmAlgorithmOptions, 'cfg' | 'seed' | 'batch' | 'crop' | 'net' | 'numClasses' | 'runner'>, settings: LoopSettings): Promise<TeacherCore> {
     const [cw, ch] = o.crop;
     const side = await TeacherSide.start({
-      net: o.net, batch: o.batch, crop: [ch, cw], numClasses: o.numClasses,
+      net: adaptationNet(o.net, o.cfg), batch: o.batch, crop: [ch, cw], numClasses: o.numClasses,
       ...(settings.metric ? { metric: { cfg: o.cfg.metric, seed: o.seed } } : {}),
       probs: settings.weighting.needs.probs ?? false,
       ...(o.runner ? { runner: o.runner } : {}),
@@ -123,13 +134,14 @@ export class StvmAlgorithm {
 
   static async create(o: StvmAlgorithmOptions): Promise<StvmAlgorithm> {
     const settings = loopSettings(o.cfg, o.weighting);
+    if (o.cfg.classBalance.sourceWeights && o.classWeights === undefined) throw new ConfigError('stvm.classBalance.sourceWeights', 'the source model has no class weights in its metadata (it was trained without class balance)');
     const s = o.maxStaleness ?? 0;
     if (s > 0 && s < o.cfg.ema.every) throw new Error(`maxStaleness ${s} is below stvm.ema.every ${o.cfg.ema.every}: a pipelined teacher could wait for weights that are published only after it answers`);
     const [cw, ch] = o.crop;
     const teacher = o.teacher ? await o.teacher(settings) : await StvmAlgorithm.localTeacher(o, settings);
     try {
       const student = await StudentSide.start({
-        net: o.net, batch: o.batch, crop: [ch, cw], cfg: o.cfg.student, loss: { normaliser: o.cfg.student.lossNorm, groups: o.cfg.mocm.unmixedLoss ? 2 : 1 },
+        net: adaptationNet(o.net, o.cfg), batch: o.batch, crop: [ch, cw], cfg: o.cfg.student, loss: studentStepOptions(o.cfg), restoreProb: o.cfg.regularisers.restoreProb,
         ...(o.runner ? { runner: o.runner } : {}),
       });
       return new StvmAlgorithm(o, settings, teacher, student);
@@ -193,8 +205,11 @@ export class StvmAlgorithm {
       n: N, height: H, width: W, numClasses: this.o.numClasses, labels: tout.labels, confidence: tout.confidence,
       ...(tout.probs ? { probs: tout.probs } : {}), ...(tout.reliability ? { reliability: tout.reliability } : {}),
     };
-    const mix = mixBatch(batch.raw, view, s.mixing, rng.fork('mix'));
-    const weights = s.weightFn(mix.view);
+    if (this.tracksFrequency) this.freq = updateFrequency(this.freq, tout.labels, this.o.numClasses, cfg.classBalance.momentum);
+    const mix = mixBatch(batch.raw, view, s.mixing, rng.fork('mix'), this.freq);
+    const table = classBalanceOn(cfg.classBalance) ? classWeightTable(cfg.classBalance, this.o.numClasses, this.o.classWeights, this.freq) : undefined;
+    const weightOf = (v: TeacherView) => (table ? applyClassWeights(s.weightFn(v), v.labels, table) : s.weightFn(v));
+    const weights = weightOf(mix.view);
     const plane = H * W;
     const x = new Float32Array(N * 3 * plane);
     mix.images.forEach((img, i) => {
@@ -209,7 +224,14 @@ export class StvmAlgorithm {
       // joins the step as a second group of N images with its own normaliser
       feed = {
         images: concat(x, batch.images.data as Float32Array), labels: concat(mix.view.labels, view.labels),
-        weights: concat(weights, s.weightFn(view)), n: 2 * N,
+        weights: concat(weights, weightOf(view)), n: 2 * N,
+      };
+    } else if (this.student.groups === 2) {
+      // stvm.bn.statsFrom 'unmixed': the un-mixed batch only gives the BN statistics (bn-mode.ts);
+      // its labels are all ignored, so it adds nothing to the loss
+      feed = {
+        images: concat(x, batch.images.data as Float32Array), labels: concat(mix.view.labels, new Uint8Array(N * plane).fill(255)),
+        weights: concat(weights, new Float32Array(N * plane)), n: 2 * N,
       };
     }
     m['ms_mocm'] = now() - t0;
@@ -219,7 +241,9 @@ export class StvmAlgorithm {
     const lr = this.schedule(k);
     const r = await this.student.step({ dtype: 'float32', shape: [feed.n, 3, H, W], data: feed.images }, feed.labels, feed.weights, lr, t);
     m['student_loss'] = r.loss;
+    Object.assign(m, r.metrics);
     m['lr'] = lr;
+    if (cfg.regularisers.restoreProb > 0) m['restored_fraction'] = await this.student.restore(rng.fork('restore'));
     m['ms_student'] = now() - t0;
     if (!r.finite) m['nonfinite_skipped'] = 1;
 
@@ -239,7 +263,7 @@ export class StvmAlgorithm {
     const tensors = new Map<string, TensorData>();
     for (const [k, v] of await this.teacher.getState()) tensors.set(`teacher/${k}`, v);
     for (const [k, v] of await this.student.getState()) tensors.set(`student/${k}`, v);
-    const json: SavedJson = { teacherVersion: this.teacher.version, emaUpdates: this.emaUpdates };
+    const json: SavedJson = { teacherVersion: this.teacher.version, emaUpdates: this.emaUpdates, ...(this.freq ? { classFrequency: [...this.freq] } : {}) };
     return { tensors, json: json as unknown as JsonValue };
   }
 
@@ -253,6 +277,7 @@ export class StvmAlgorithm {
     await this.teacher.setState(part('teacher/'), j.teacherVersion);
     await this.student.setState(part('student/'));
     this.emaUpdates = j.emaUpdates;
+    this.freq = j.classFrequency ? Float64Array.from(j.classFrequency) : undefined;
   }
 
   /** Teacher predictions (the evaluated model). */

@@ -15,7 +15,8 @@ export { TeacherSide, type TeacherOutputs, type TeacherSideOptions } from './tea
 export { StudentSide, type StudentSideOptions } from './student-side.js';
 export { predictWith } from './predict.js';
 export { teacherEvalProgram, studentStepProgram, metricStepProgram, emaProgram, predictProgram, initProxies, PROXIES, type NetParams } from './programs.js';
-export { buildNet, adaptSpec, netSourceOf, type NetSource, type DeepLabNetSource, type ImportedNetSource } from './net.js';
+export { buildNet, adaptSpec, netSourceOf, type NetSource, type NetBn, type DeepLabNetSource, type ImportedNetSource } from './net.js';
+export { adaptationNet, startsFromAdabn, studentStepOptions, trainsBn } from './bn-mode.js';
 export { registerWeighting, getWeighting, makeWeighting, weightingNames, perPixel, type Weighting, type WeightFn, type TeacherView, type WeightingNeeds } from '../weighting/index.js';
 export { mixBatch, type MixingMode, type MixResult } from './mixing.js';
 export { upsampleBilinear, downsampleArea, metricTargets, maskedMean } from './maps.js';

@@ -2,7 +2,7 @@
  * The self-training loop's switches, resolved from the STvM config (+ an optional registered
  * weighting), so that baselines are configurations of the same loop, not copies of it:
  *   weighting ∈ registry (weighting.ts): reliability (STvM) | uniform | confidence | registered
- *   mixing    ∈ none | classmix-random | mocm           (stvm.mocm.enabled / .selection)
+ *   mixing    ∈ none | classmix-random | mocm | mocm-rare  (stvm.mocm.enabled / .selection)
  *   metric    on | off                                  (stvm.metric.enabled)
  *   teacher   ema | fixed-source                        (stvm.teacher)
  * Inconsistent choices (reliability weights or MOCM without the metric network) are errors
@@ -39,9 +39,9 @@ export function loopSettings(cfg: StvmConfig, choice: WeightingChoice = {}): Loo
     if (e instanceof ConfigError) throw e;
     throw new ConfigError(field, (e as Error).message);
   }
-  const mixing: MixingMode = !cfg.mocm.enabled ? 'none' : cfg.mocm.selection === 'reliability' ? 'mocm' : 'classmix-random';
+  const mixing: MixingMode = !cfg.mocm.enabled ? 'none' : cfg.mocm.selection === 'reliability' ? 'mocm' : cfg.mocm.selection === 'rare-reliable' ? 'mocm-rare' : 'classmix-random';
   const metric = cfg.metric.enabled;
   if (!metric && w.weighting.needs.reliability) throw new ConfigError(field, `weighting '${name}' needs the metric reliability, but stvm.metric.enabled is false`);
-  if (!metric && mixing === 'mocm') throw new ConfigError('stvm.mocm.selection', "MOCM ('reliability') needs the metric network (stvm.metric.enabled is false): use 'random' or disable mixing");
+  if (!metric && (mixing === 'mocm' || mixing === 'mocm-rare')) throw new ConfigError('stvm.mocm.selection', "MOCM ('reliability', 'rare-reliable') needs the metric network (stvm.metric.enabled is false): use 'random' or disable mixing");
   return { weighting: w.weighting, weightFn: w.fn, mixing, metric, teacher: cfg.teacher, warmup: metric ? cfg.metric.warmupIters : 0 };
 }

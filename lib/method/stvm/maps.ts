@@ -65,20 +65,37 @@ export function downsampleArea(src: Float32Array, n: number, H: number, W: numbe
 
 /**
  * Inputs of the metric step from the pseudo-labels at feature resolution ŷ [M]: one-hot Y
- * [M,C] (float32, all-zero rows where ŷ = 255) and valid [M,1] ∈ {0,1}: every labelled
- * location, or `max` of them drawn uniformly without replacement when there are more.
+ * [M,C] (float32, all-zero rows where ŷ = 255) and valid [M,1] ∈ {0,1}.
+ * Candidates: every labelled location, or — with `confident` = {q [M], fraction ρ < 1} — per
+ * class c the ⌈ρ·n_c⌉ locations of class c with the highest teacher confidence q (ties by
+ * index), so that the metric network does not learn the teacher's least certain labels as
+ * reliable. Then `max` of the candidates drawn uniformly without replacement when there are more.
  */
-export function metricTargets(labels: Uint8Array, c: number, max: number, rng: Rng): { onehot: Float32Array; valid: Float32Array; used: number } {
+export function metricTargets(labels: Uint8Array, c: number, max: number, rng: Rng, confident?: { q: Float32Array; fraction: number }): { onehot: Float32Array; valid: Float32Array; used: number } {
   const m = labels.length;
   const onehot = new Float32Array(m * c);
   const valid = new Float32Array(m);
-  const idx: number[] = [];
+  let idx: number[] = [];
+  const byClass: number[][] = Array.from({ length: c }, () => []);
   for (let i = 0; i < m; i++) {
     const y = labels[i]!;
     if (y === 255) continue;
     if (y >= c) throw new Error(`metricTargets: pseudo-label ${y} at location ${i} is not a class (C = ${c})`);
     onehot[i * c + y] = 1;
     idx.push(i);
+    byClass[y]!.push(i);
+  }
+  if (confident && confident.fraction < 1) {
+    const q = confident.q;
+    if (q.length !== m) throw new Error(`metricTargets: ${q.length} confidences for ${m} locations`);
+    idx = [];
+    for (const cls of byClass) {
+      if (cls.length === 0) continue;
+      const keep = Math.ceil(confident.fraction * cls.length);
+      cls.sort((a, b) => q[b]! - q[a]! || a - b);
+      for (let j = 0; j < keep; j++) idx.push(cls[j]!);
+    }
+    idx.sort((a, b) => a - b);
   }
   const k = Math.min(max, idx.length);
   if (k === idx.length) for (const i of idx) valid[i] = 1;

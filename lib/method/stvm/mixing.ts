@@ -2,6 +2,7 @@
  * Batch mixing of the student input (stvm-method.md row 12), one mask per image:
  *   for image A = i of the batch and its partner B = (i+1) mod N:
  *   mocm:             chosen = ⌈n/2⌉ classes of ŷ_A drawn ∝ mean reliability R_c (lib/method/mocm.ts)
+ *   mocm-rare:        chosen = ⌈n/2⌉ classes of ŷ_A drawn ∝ R_c·(1 − f_c) (f = running class frequency)
  *   classmix-random:  chosen = ⌈n/2⌉ classes of ŷ_A drawn uniformly (ClassMix)
  *   M = 1[ŷ_A ∈ chosen];  x̃ = M·x_A + (1−M)·x_B
  * and every per-pixel map of the teacher view (ŷ, q, r, softmax probabilities) is mixed with the
@@ -14,7 +15,7 @@ import type { ImageU8 } from '../../data/transforms/types.js';
 import { chooseClasses, maskOfClasses } from './mocm.js';
 import type { TeacherView } from '../weighting/registry.js';
 
-export type MixingMode = 'none' | 'classmix-random' | 'mocm';
+export type MixingMode = 'none' | 'classmix-random' | 'mocm' | 'mocm-rare';
 
 export interface MixResult {
   readonly images: ImageU8[];
@@ -29,11 +30,12 @@ function slice<T extends Uint8Array | Float32Array>(a: T, i: number, len: number
   return a.subarray(i * len, (i + 1) * len) as T;
 }
 
-export function mixBatch(images: readonly ImageU8[], view: TeacherView, mode: MixingMode, rng: Rng): MixResult {
+/** `freq`: the running pseudo-label class frequency f [C] ('mocm-rare' only). */
+export function mixBatch(images: readonly ImageU8[], view: TeacherView, mode: MixingMode, rng: Rng, freq?: Float64Array): MixResult {
   const { n, height: h, width: w, numClasses: c } = view;
   if (images.length !== n) throw new Error(`mixBatch: ${images.length} images for a view of ${n}`);
   if (mode === 'none') return { images: [...images], view, mixedFraction: 0, chosen: images.map(() => []) };
-  if (mode === 'mocm' && view.reliability === undefined) throw new Error('mixBatch: MOCM needs the metric reliability (turn the metric network on, or use classmix-random)');
+  if ((mode === 'mocm' || mode === 'mocm-rare') && view.reliability === undefined) throw new Error('mixBatch: MOCM needs the metric reliability (turn the metric network on, or use classmix-random)');
   const plane = h * w;
   const labels = new Uint8Array(n * plane);
   const conf = new Float32Array(n * plane);
@@ -48,7 +50,8 @@ export function mixBatch(images: readonly ImageU8[], view: TeacherView, mode: Mi
     // chooseClasses needs a reliability per pixel even for the uniform draw (it is then unused)
     const rA = view.reliability ? slice(view.reliability, a, plane) : new Float32Array(plane);
     const r = rng.fork('mix', a);
-    const pick = chooseClasses(yA, rA, c, mode === 'mocm' ? 'reliability' : 'random', { next: () => r.float() });
+    const selection = mode === 'mocm' ? 'reliability' : mode === 'mocm-rare' ? 'rare-reliable' : 'random';
+    const pick = chooseClasses(yA, rA, c, selection, { next: () => r.float() }, freq);
     const mask = maskOfClasses(yA, pick.chosen);
     chosen.push(pick.chosen);
     for (let i = 0; i < plane; i++) mixed += mask[i]!;

@@ -4,7 +4,8 @@
  *   classes present in ŷ_A: K = {c : ∃i ŷ_A,i = c},  n = |K|
  *   R_c = mean_{i: ŷ_A,i = c} r_A,i                  (mean reliability of class c in A)
  *   choose ⌈n/2⌉ classes of K without replacement, each draw with probability ∝ R_c
- *   (selection 'random': uniformly — the plain ClassMix ablation)
+ *   (selection 'rare-reliable': ∝ R_c·(1 − f_c), f_c the running pseudo-label frequency of c;
+ *    selection 'random': uniformly — the plain ClassMix ablation)
  *   M_i = 1[ŷ_A,i ∈ chosen]; x̃ = M·x_A + (1−M)·x_B; ỹ, r̃ mixed with the same M.
  * Shapes: ŷ_A, r_A ∈ [H·W] (one image); 255 marks pixels without a label and is never chosen.
  */
@@ -44,11 +45,19 @@ export function classReliability(labels: Uint8Array, rel: Float32Array, numClass
   return { present, mean };
 }
 
-/** Draws ⌈n/2⌉ of the present classes without replacement, ∝ R_c (or uniformly). */
-export function chooseClasses(labels: Uint8Array, rel: Float32Array, numClasses: number, selection: 'reliability' | 'random', rng: Uniform): ClassChoice {
+export type ClassSelection = 'reliability' | 'rare-reliable' | 'random';
+
+/**
+ * Draws ⌈n/2⌉ of the present classes without replacement, ∝ R_c, ∝ R_c·(1 − f_c) (`freq` f
+ * [C] required) or uniformly.
+ */
+export function chooseClasses(labels: Uint8Array, rel: Float32Array, numClasses: number, selection: ClassSelection, rng: Uniform, freq?: Float64Array): ClassChoice {
   const { present, mean } = classReliability(labels, rel, numClasses);
   const k = Math.ceil(present.length / 2);
-  const pool = present.map((c, i) => ({ c, w: selection === 'random' ? 1 : Math.max(0, mean[i]!) }));
+  if (selection === 'rare-reliable' && freq?.length !== numClasses) throw new Error(`chooseClasses: 'rare-reliable' needs the running class frequency of ${numClasses} classes`);
+  const weight = (c: number, i: number) => selection === 'random' ? 1
+    : selection === 'reliability' ? Math.max(0, mean[i]!) : Math.max(0, mean[i]!) * Math.max(0, 1 - freq![c]!);
+  const pool = present.map((c, i) => ({ c, w: weight(c, i) }));
   const chosen: number[] = [];
   while (chosen.length < k) {
     let total = pool.reduce((s, p) => s + p.w, 0);

@@ -12,7 +12,8 @@
  *                 → e = normalize(m(f)) as E [M,D], L_metric = ProxyAnchor(E, Y, valid;
  *                 proxies); AdamW on m (lr×1) and the proxies (lr×proxyLrMult); extra output
  *                 'sim' S [M,C] = cos(e_i, p_c) before the update (the reliability's input).
- * - ema:          θ_t ← α·θ_t + (1−α)·θ_s for every parameter: data inputs α and
+ * - ema:          θ_t ← α·θ_t + (1−α)·θ_s for every EMA tensor (NetParams.all: with train-mode
+ *                 BN also every BN's γ, β and running statistics): data inputs α and
  *                 'student/<p>', state slots θ_t with `next` outputs (the executor commits them).
  * Student side (θ_s and its SGD state):
  * - studentStep:  image x̃ [N,3,H,W], 'labels' ỹ [N,H,W] int64 (255 ignored), 'weights' r̃
@@ -32,32 +33,52 @@ import { normalArray } from '../../engine/models/layers.js';
 import { Rng } from '../../data/rng.js';
 import { proxyAnchorLoss } from './proxy-anchor.js';
 import type { StvmConfig } from './config.js';
-import { buildNet, type NetSource } from './net.js';
+import { buildNet, isBnParam, type NetSource } from './net.js';
+import { informationMaximisation } from '../../engine/losses/information-maximisation.js';
 
 export const PROXIES = 'metric.proxies';
 const UINT8 = 2;
 
-/** Names of the networks' trainable parameters (= the EMA's tensors) and their groups. */
+/**
+ * Names of the network's tensors that the runs move: `all` = the EMA's tensors (what the
+ * student hands out and the teacher averages), `trainable` = what the student's optimiser
+ * steps (by group), `buffers` = train-mode BN running statistics. Frozen BN: all = trainable
+ * = the convolutions, no buffers. Train-mode BN (net.ts): all = convolutions + every BN's
+ * γ, β, running mean and variance; trainable = convolutions + γ, β; buffers = the running
+ * statistics.
+ */
 export interface NetParams {
   readonly backbone: readonly string[];
   readonly head: readonly string[];
   readonly all: readonly string[];
+  readonly trainable: readonly string[];
+  readonly buffers: readonly string[];
   readonly shapes: ReadonlyMap<string, readonly number[]>;
   /** Feature channels F and the feature map size (h, w) of a crop. */
   readonly featureChannels: number;
   readonly featureSize: readonly [number, number];
 }
 
-function netParams(model: SegModel, g: GraphBuilder): NetParams {
+function netParams(model: SegModel, g: GraphBuilder, src: NetSource): NetParams {
   const fs = g.shape(model.features);
+  const bnState = src.bn === 'train';
+  const isStat = (role: string) => role === 'bn_running_mean' || role === 'bn_running_var';
   return {
     backbone: model.params.backbone,
     head: model.params.head,
-    all: model.params.trainable,
+    all: bnState ? model.params.all.filter((p) => p.trainable || isBnParam(p)).map((p) => p.name) : model.params.trainable,
+    trainable: model.params.trainable,
+    buffers: bnState ? model.params.all.filter((p) => isStat(p.role)).map((p) => p.name) : [],
     shapes: new Map(model.params.all.map((p) => [p.name, p.shape])),
     featureChannels: model.featureChannels,
     featureSize: [fs[2]!, fs[3]!],
   };
+}
+
+/** compileEval's state of an eval-mode build: the EMA tensors (running statistics as buffers). */
+function evalState(p: NetParams): { params: string[]; buffers: string[] } {
+  const buf = new Set(p.buffers);
+  return { params: p.all.filter((x) => !buf.has(x)), buffers: [...p.buffers] };
 }
 
 const argmaxU8 = (g: GraphBuilder, x: string, name: string) => g.op1('Cast', [g.op1('ArgMax', [x], { axis: 1, keepdims: 0 })], { to: UINT8 }, { outputName: name });
@@ -81,15 +102,16 @@ export function teacherEvalProgram(src: NetSource, n: number, h: number, w: numb
   if (opts.probs) g.op1('Div', [ex, se], {}, { outputName: 'probs' });
   g.op1('Identity', [model.features], {}, { outputName: 'features' });
   const outputs = ['labels_feat', 'labels', 'confidence', 'features', ...(opts.probs ? ['probs'] : [])];
-  const compiled = compileEval(g, { params: model.params.trainable, outputs, name: 'teacher_eval' });
-  return { compiled, params: netParams(model, g) };
+  const params = netParams(model, g, src);
+  const compiled = compileEval(g, { ...evalState(params), outputs, name: 'teacher_eval' });
+  return { compiled, params };
 }
 
 /** Label prediction at any input shape (teacher or student weights, same names). */
 export function predictProgram(src: NetSource, n: number, h: number, w: number): CompiledGraph {
   const { g, model } = buildNet(src, n, h, w, 'predict');
   argmaxU8(g, model.logitsFull!, 'pred');
-  return compileEval(g, { params: model.params.trainable, outputs: ['pred'], name: 'predict' });
+  return compileEval(g, { ...evalState(netParams(model, g, src)), outputs: ['pred'], name: 'predict' });
 }
 
 /** The forward graph and its output (upsampled logits [n,C,h,w]), for exporting the inference model. */
@@ -103,19 +125,39 @@ export interface StudentStepOptions {
   /**
    * The batch holds `groups` consecutive groups of N images (1: the mixed batch; 2: mixed then
    * un-mixed, row 13), each with its own normaliser; the loss is the sum over the groups.
-   * Default 1.
+   * Default 1. (A group whose labels are all 255 adds 0 to the loss: the un-mixed images that
+   * only give the BN statistics, `bnStatsGroup`.)
    */
   readonly groups?: number;
+  /**
+   * Train-mode BN (src.bn 'train'): every BN normalises the whole batch with the batch
+   * statistics of this group's images (stvm.bn.statsFrom 'unmixed': group 1 of [x̃; x]);
+   * undefined: the statistics of the whole batch (ordinary train-mode BN).
+   */
+  readonly bnStatsGroup?: number;
+  /**
+   * Information maximisation on the student's predictions for the first group's images
+   * (stvm.regularisers; lib/engine/losses/information-maximisation.ts):
+   * L += λ_ent·L_ent + λ_div·L_div. Absent or both 0: no term (the graph is unchanged).
+   */
+  readonly im?: { readonly entropy: number; readonly diversity: number };
 }
 
 /**
  * Student training step at the crop shape (see the file comment). With G groups the network
- * runs on G·n images and L = Σ_g L_g, each L_g normalised over its own images.
+ * runs on G·n images and L = Σ_g L_g, each L_g normalised over its own images; with the
+ * information-maximisation option L += λ_ent·L_ent(S(x̃)) + λ_div·L_div(S(x̃)) (extra outputs
+ * 'im_entropy', 'im_diversity'). Train-mode BN (src.bn 'train'): the optimiser also steps
+ * every BN's γ, β (group backbone, like the convolutions around them) and the step updates
+ * the running statistics (buffers) with the source BN momentum.
  */
 export function studentStepProgram(src: NetSource, n: number, h: number, w: number, cfg: StvmConfig['student'], opts: StudentStepOptions): { compiled: CompiledGraph; params: NetParams } {
   const G = opts.groups ?? 1;
   const nb = G * n;
-  const { g, model } = buildNet(src, nb, h, w, 'student');
+  if (opts.bnStatsGroup !== undefined && !(Number.isInteger(opts.bnStatsGroup) && opts.bnStatsGroup >= 0 && opts.bnStatsGroup < G)) {
+    throw new Error(`studentStepProgram: bnStatsGroup ${opts.bnStatsGroup} is not one of the ${G} groups`);
+  }
+  const { g, model } = buildNet(src, nb, h, w, 'student', { train: true, ...(opts.bnStatsGroup !== undefined ? { bnStatsRows: [opts.bnStatsGroup * n, n] as const } : {}) });
   const labels = g.input('labels', 'int64', [nb, h, w]);
   const weights = g.input('weights', 'float32', [nb, h, w]);
   const ce = softmaxCrossEntropy(g, model.logitsFull!, labels, { weights });
@@ -135,14 +177,27 @@ export function studentStepProgram(src: NetSource, n: number, h: number, w: numb
       : g.op1('Max', [g.op1('ReduceSum', [v4, axes], { keepdims: 0 }), g.constF32(1)]);
     loss = g.op1('ReduceSum', [g.op1('Div', [num, den]), g.constI64([0])], { keepdims: 0 }, { name: 'student_loss' });
   }
+  const extras: string[] = [];
+  const im = opts.im;
+  if (im && (im.entropy > 0 || im.diversity > 0)) {
+    const z = G === 1 ? model.logitsFull! : g.op1('Slice', [model.logitsFull!, g.constI64([0]), g.constI64([n]), g.constI64([0])], {}, { name: 'im.first_group' });
+    const r = informationMaximisation(g, z, 'im');
+    extras.push(g.op1('Identity', [r.entropy], {}, { outputName: 'im_entropy' }), g.op1('Identity', [r.diversity], {}, { outputName: 'im_diversity' }));
+    const terms = [loss];
+    if (im.entropy > 0) terms.push(g.op1('Mul', [r.entropy, g.constF32(im.entropy)]));
+    if (im.diversity > 0) terms.push(g.op1('Mul', [r.diversity, g.constF32(im.diversity)]));
+    loss = g.op1('Sum', terms, {}, { name: 'student_total_loss' });
+  }
   const compiled = compileTrainStep(g, {
     loss,
     groups: [{ params: model.params.backbone }, { params: model.params.head, lrMult: cfg.headLrMult }],
     optimizer: { kind: 'sgd', momentum: cfg.momentum, weightDecay: cfg.weightDecay },
+    ...(extras.length > 0 ? { extras } : {}),
+    ...(model.bnUpdates.length > 0 ? { buffers: model.bnUpdates.flatMap((u) => [{ name: u.mean, from: u.newMean }, { name: u.var, from: u.newVar }]) } : {}),
     statePrefix: 'optim',
     name: 'student_step',
   });
-  return { compiled, params: netParams(model, g) };
+  return { compiled, params: netParams(model, g, src) };
 }
 
 /**

@@ -8,6 +8,8 @@
  *   clipped-cosine:  r_i = max(0, s_{i,ŷ})
  *   hard-agreement:  r_i = 1[argmax_c s_{i,c} = ŷ_i]
  */
+import { upsampleBilinear } from './maps.js';
+
 export type ReliabilityVariant = 'proxy-posterior' | 'clipped-cosine' | 'hard-agreement';
 
 export function reliability(sim: Float32Array, labels: Uint8Array, c: number, variant: ReliabilityVariant, beta: number): Float32Array {
@@ -61,4 +63,49 @@ export function softmaxConfidence(logits: Float32Array, n: number, c: number, hw
     }
   }
   return { conf, argmax };
+}
+
+/** β of the proxy posterior: the configured value, or α when it is 0 ("tied to α"). */
+export function posteriorBeta(cfg: { metric: { alpha: number }; reliability: { beta: number } }): number {
+  return cfg.reliability.beta > 0 ? cfg.reliability.beta : cfg.metric.alpha;
+}
+
+export interface ReliabilityMapInput {
+  /** S [N·h·w, C] (location-major) at the feature grid. */
+  readonly sim: Float32Array;
+  /** ŷ at the feature grid [N·h·w] (the stride-8 argmax). */
+  readonly labelsFeat: Uint8Array;
+  /** ŷ at the crop [N·H·W] (the labels the student loss uses). */
+  readonly labels: Uint8Array;
+  readonly n: number;
+  readonly numClasses: number;
+  /** Feature grid (h, w) and crop (H, W). */
+  readonly featureSize: readonly [number, number];
+  readonly crop: readonly [number, number];
+}
+
+/**
+ * r at the crop [N·H·W] for the student loss, by `resolution`:
+ *   'feature': r = ↑bilinear( reliability(S, ŷ_feat) )                  (one value per stride cell)
+ *   'full':    r_i = reliability(↑bilinear(S)_i, ŷ_i)                    (per pixel, for the label the
+ *              loss uses; S upsampled class by class with align_corners=True, as the logits)
+ * and r_feat [N·h·w] (the feature-grid reliability, for logs). 0 where ŷ = 255.
+ */
+export function reliabilityMap(x: ReliabilityMapInput, variant: ReliabilityVariant, beta: number, resolution: 'feature' | 'full'): { rel: Float32Array; relFeat: Float32Array } {
+  const { n, numClasses: c } = x;
+  const [h, w] = x.featureSize;
+  const [H, W] = x.crop;
+  const relFeat = reliability(x.sim, x.labelsFeat, c, variant, beta);
+  if (resolution === 'feature') return { rel: upsampleBilinear(relFeat, n, h, w, H, W), relFeat };
+  const m = n * h * w, P = n * H * W;
+  if (x.labels.length !== P) throw new Error(`reliabilityMap: ${x.labels.length} labels, expected N·H·W = ${P}`);
+  // S [M,C] → per class [M] → ↑ [P] → S_full [P,C]
+  const plane = new Float32Array(m);
+  const full = new Float32Array(P * c);
+  for (let k = 0; k < c; k++) {
+    for (let i = 0; i < m; i++) plane[i] = x.sim[i * c + k]!;
+    const up = upsampleBilinear(plane, n, h, w, H, W);
+    for (let i = 0; i < P; i++) full[i * c + k] = up[i]!;
+  }
+  return { rel: reliability(full, x.labels, c, variant, beta), relFeat };
 }

@@ -1,7 +1,8 @@
 /**
  * The student side of self-training (what the student service will run): one TrainStepRunner
  * holding the student weights θ_s and their SGD state ('optim/…'); it takes the weighted
- * cross-entropy steps (programs.ts studentStepProgram) and hands out θ_s for the EMA.
+ * cross-entropy steps (programs.ts studentStepProgram) and hands out θ_s for the EMA (with
+ * train-mode BN: also every BN's γ, β and running statistics, NetParams.all).
  */
 import type { TrainStepRunner } from '../../engine/runtime/index.js';
 import { tensor, type TensorData } from '../../engine/ir/tensor.js';
@@ -11,6 +12,8 @@ import { studentStepProgram, type NetParams, type StudentStepOptions } from './p
 import { startRunner, type SideRunnerOptions } from './runner-options.js';
 import type { StudentPort } from './ports.js';
 import { predictWith } from './predict.js';
+import { restoreTensor } from './restore.js';
+import type { Rng } from '../../data/rng.js';
 
 export interface StudentSideOptions {
   readonly net: NetSource;
@@ -19,12 +22,20 @@ export interface StudentSideOptions {
   readonly cfg: StvmConfig['student'];
   readonly loss: StudentStepOptions;
   readonly runner?: SideRunnerOptions;
+  /** Stochastic restore probability p (stvm.regularisers.restoreProb; restore.ts); 0 = off. */
+  readonly restoreProb?: number;
 }
 
 export class StudentSide implements StudentPort {
   private readonly predictKeys = new Set<string>();
 
-  private constructor(readonly runner: TrainStepRunner, private readonly opts: StudentSideOptions, readonly params: NetParams) {}
+  private constructor(
+    readonly runner: TrainStepRunner,
+    private readonly opts: StudentSideOptions,
+    readonly params: NetParams,
+    /** The trained tensors of the starting model (stochastic restore only). */
+    private readonly source: ReadonlyMap<string, TensorData> | undefined,
+  ) {}
 
   static async start(opts: StudentSideOptions): Promise<StudentSide> {
     const [h, w] = opts.crop;
@@ -32,7 +43,8 @@ export class StudentSide implements StudentPort {
     try {
       const st = studentStepProgram(opts.net, opts.batch, h, w, opts.cfg, opts.loss);
       await runner.addProgram('student', st.compiled, { initState: true });
-      return new StudentSide(runner, opts, st.params);
+      const source = (opts.restoreProb ?? 0) > 0 ? await runner.getState(st.params.trainable) : undefined;
+      return new StudentSide(runner, opts, st.params, source);
     } catch (e) {
       await runner.close();
       throw e;
@@ -44,7 +56,7 @@ export class StudentSide implements StudentPort {
    * 255 ignored), weights r̃ [N·H·W]. Returns the loss (before the update) and whether it was
    * finite (a skipped step under the 'skip' policy).
    */
-  async step(images: TensorData, labels: Uint8Array, weights: Float32Array, lr: number, step: number): Promise<{ loss: number; finite: boolean }> {
+  async step(images: TensorData, labels: Uint8Array, weights: Float32Array, lr: number, step: number): Promise<{ loss: number; finite: boolean; metrics: Record<string, number> }> {
     const [n, , h, w] = images.shape as [number, number, number, number];
     const y = new BigInt64Array(labels.length);
     const lo = new Int32Array(y.buffer); // little-endian: the low word of each int64 (checkpoints assert LE too)
@@ -54,7 +66,35 @@ export class StudentSide implements StudentPort {
       labels: tensor('int64', [n, h, w], y),
       weights: tensor('float32', [n, h, w], weights),
     }, { lr, step });
-    return { loss: r.loss, finite: r.finite };
+    const metrics: Record<string, number> = {};
+    for (const [k, v] of Object.entries(r.outputs)) if (v.shape.length === 0) metrics[k] = (v.data as Float32Array)[0]!;
+    return { loss: r.loss, finite: r.finite, metrics };
+  }
+
+  /**
+   * Whether each step needs the un-mixed images x after the mixed ones (a batch [x̃; x]): the
+   * un-mixed loss (row 13) or BN statistics from the un-mixed images (stvm.bn.statsFrom).
+   */
+  get groups(): number {
+    return this.opts.loss.groups ?? 1;
+  }
+
+  /**
+   * Stochastic restore after a step (restore.ts): every element of every trained tensor back
+   * to the starting model's value with probability restoreProb, positions from `rng` (one
+   * fork per tensor, by name). Returns the fraction of elements restored.
+   */
+  async restore(rng: Rng): Promise<number> {
+    const p = this.opts.restoreProb ?? 0;
+    if (!this.source || p === 0) return 0;
+    const cur = await this.runner.getState(this.params.trainable);
+    let restored = 0, total = 0;
+    for (const [k, t] of cur) {
+      restored += restoreTensor(t.data as Float32Array, this.source.get(k)!.data as Float32Array, p, rng.fork(k));
+      total += t.data.length;
+    }
+    await this.runner.setState(cur);
+    return total === 0 ? 0 : restored / total;
   }
 
   get provider(): string {

@@ -4,7 +4,9 @@
  *   ŷ, q, f   = teacher(x)                                           (TeacherSide.forward)
  *   L_metric  = ProxyAnchor(normalize(m(f)), ŷ_feat) → AdamW step on m and the proxies
  *               on at most M locations drawn with Rng(['stvm', seed, t]).fork('metric')
- *   r         = reliability(S, ŷ_feat) ↑ bilinear to the crop        (reliability.ts, maps.ts)
+ *               (with ρ < 1 only each class's most confident ρ-fraction of locations, maps.ts)
+ *   r         = reliabilityMap(S, ŷ_feat, ŷ): at the feature grid ↑ bilinear, or per pixel for
+ *               the full-resolution ŷ (stvm.reliability.resolution; reliability.ts)
  *
  * Shapes: x [N,3,H,W] → ŷ uint8 [N·H·W], q [N·H·W], r [N·H·W] (S [N·h·w, C] at the feature
  * stride). The teacher service wraps exactly this class, so both forms compute the same.
@@ -15,9 +17,9 @@ import { Rng } from '../../data/rng.js';
 import type { TensorData } from '../../engine/ir/tensor.js';
 import type { StvmConfig } from './config.js';
 import { emaDecaySpan } from './ema.js';
-import { maskedMean, metricTargets, upsampleBilinear } from './maps.js';
+import { downsampleArea, maskedMean, metricTargets } from './maps.js';
 import type { LabelRequest, TeacherLabels, TeacherPort } from './ports.js';
-import { reliability } from './reliability.js';
+import { posteriorBeta, reliabilityMap } from './reliability.js';
 import type { TeacherSide } from './teacher-side.js';
 
 export interface TeacherCoreOptions {
@@ -80,10 +82,14 @@ export class TeacherCore implements TeacherPort {
       const t0 = performance.now();
       const [h, w] = this.side.featureSize;
       const rng = new Rng(['stvm', this.o.seed, req.t]);
-      const tg = metricTargets(tout.labelsFeat, C, cfg.metric.maxLocations, rng.fork('metric'));
+      const rho = cfg.metric.confidentFraction;
+      const confident = rho < 1 ? { q: downsampleArea(tout.confidence, N, H, W, h, w), fraction: rho } : undefined;
+      const tg = metricTargets(tout.labelsFeat, C, cfg.metric.maxLocations, rng.fork('metric'), confident);
       const ms = await this.side.metricStep(tout.features, tg.onehot, tg.valid, req.t);
-      const relFeat = reliability(ms.sim, tout.labelsFeat, C, cfg.reliability.variant, cfg.reliability.beta);
-      rel = upsampleBilinear(relFeat, N, h, w, H, W);
+      const map = reliabilityMap({ sim: ms.sim, labelsFeat: tout.labelsFeat, labels: tout.labels, n: N, numClasses: C, featureSize: [h, w], crop: [H, W] },
+        cfg.reliability.variant, posteriorBeta(cfg), cfg.reliability.resolution);
+      const relFeat = map.relFeat;
+      rel = map.rel;
       metrics['metric_loss'] = ms.loss;
       if (!ms.finite) metrics['nonfinite_skipped'] = 1;
       metrics['mean_reliability'] = maskedMean(relFeat, tout.labelsFeat);

@@ -13,6 +13,9 @@
  *   reliability:  w_i = r_i                    (STvM; needs the metric network)
  *   uniform:      w_i = 1                      (ablation: plain mean-teacher CE)
  *   confidence:   w_i = q_i                    (teacher softmax confidence)
+ *   mean-reliability: w_i = (1/N_v) Σ_j r_j    (ablation: uniform weights at the step size the
+ *                                               reliability gives — separates "which pixels"
+ *                                               from "how large a step")
  * Baselines (fixed threshold, class-balanced CBST, DACS-style) register themselves with
  * `registerWeighting` and are chosen by name in the run config (`weighting.name`, with their
  * parameters in `weighting.params`, validated by the weighting's own schema).
@@ -104,4 +107,16 @@ registerWeighting({
 registerWeighting({
   name: 'confidence', doc: 'w_i = max_c softmax(z_i)_c (teacher confidence)', needs: {}, params: {},
   create: () => (v) => perPixel(v, (i) => v.confidence[i]!),
+});
+
+registerWeighting({
+  name: 'mean-reliability', doc: 'w_i = mean_j r_j over the batch (uniform weights, step scaled like reliability; ablation)', needs: { reliability: true }, params: {},
+  create: () => (v) => {
+    const r = v.reliability;
+    if (r === undefined) throw new Error("weighting 'mean-reliability' needs the metric reliability (turn the metric network on)");
+    let s = 0, k = 0;
+    for (let i = 0; i < r.length; i++) if (v.labels[i] !== 255) { s += r[i]!; k++; }
+    const mean = k > 0 ? s / k : 0;
+    return perPixel(v, () => mean);
+  },
 });

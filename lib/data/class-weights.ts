@@ -4,7 +4,7 @@
  *   w_c = (median_c' f_c' / f_c)^p          (p = 1: the classic weights, p = 0.5 milder, p = 0: none);
  * a class never seen gets weight 1. Per-pixel weights: ω_i = w_{y_i} (0 on ignored pixels).
  */
-import type { LabelledDataset } from '../data/datasets/types.js';
+import type { LabelledDataset } from './datasets/types.js';
 
 export function classFrequencies(labels: Iterable<Uint8Array>, numClasses: number): Float64Array {
   const pix = new Float64Array(numClasses);
