@@ -13,6 +13,7 @@
  *
  *   node dist/bench/reliability.js --config configs/bench/adapt-P0.json --row stvm --seed 0 --every 25
  */
+import { adaptationStartModel } from '../lib/train/bn-start.js';
 import { sourceClassWeights } from '../lib/model/source-class-weights.js';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -23,7 +24,7 @@ import { validateAdaptConfig } from '../lib/train/adapt-config.js';
 import { StvmAlgorithm, TargetBatches } from '../lib/method/stvm/index.js';
 import { evalDataset, evalOptions, targetAugment, targetImages } from '../lib/train/adapt-data.js';
 import { evaluatePredictor } from '../lib/train/evaluate.js';
-import { loadSegModel } from '../lib/model/model-file.js';
+import { loadSegModel, type SegModelFile } from '../lib/model/model-file.js';
 import { loadBenchConfig, rowAdaptConfig } from './adapt-config.js';
 
 const SPEC: CommandSpec = {
@@ -83,11 +84,14 @@ async function main(): Promise<void> {
   const every = f['every'] as number;
   const cfg = validateAdaptConfig(rowAdaptConfig(bc, row, seed), `${bc.file} row ${row.id}`);
   if (!cfg.stvm.metric.enabled) throw new UsageError(`row ${row.id} has no metric network: nothing to probe`);
-  // rows that start from the AdaBN model read the file bench/adapt.ts saved for the adabn row
-  const ab = bc.rows.find((r) => r.kind === 'adabn');
-  const sourceFile = row.init === 'adabn' && ab ? path.join(bc.runs, ab.id, 'single', 'model.ckpt') : bc.source;
-  if (!fs.existsSync(sourceFile)) throw new UsageError(`the starting model ${sourceFile} does not exist (run bench/adapt.ts for the adabn row first)`);
-  const model = await loadSegModel(sourceFile);
+  // the run's starting network exactly as adapt builds it (stvm.bn.mode adabn*: the AdaBN pass,
+  // saved in the probe's own folder; bench-config rows with init 'adabn' map to that mode)
+  if (!fs.existsSync(bc.source)) throw new UsageError(`the source model ${bc.source} does not exist`);
+  const probeDir = path.join(bc.runs, row.id, `probe-seed-${seed}`);
+  fs.mkdirSync(probeDir, { recursive: true });
+  const start = await adaptationStartModel(await loadSegModel(bc.source), { ...cfg, source: bc.source }, probeDir, true);
+  const sourceFile = start.file;
+  const model = start.model as SegModelFile;
   const meta = model.meta;
   const crop: [number, number] = [cfg.augment.cropWidth, cfg.augment.cropHeight];
   const batches = new TargetBatches(await targetImages(cfg.target, meta.protocol), { batch: cfg.batch, seed, augment: targetAugment(cfg), normalize: meta.normalize });

@@ -12,8 +12,8 @@ export class StepServer {
   private readonly proc: ChildProcessWithoutNullStreams;
   private stderr = '';
 
-  constructor(readonly label: string, cmd: string, args: string[], cwd: string) {
-    this.proc = spawn(cmd, args, { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(readonly label: string, cmd: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv) {
+    this.proc = spawn(cmd, args, { cwd, stdio: ['pipe', 'pipe', 'pipe'], ...(env ? { env } : {}) });
     this.proc.stderr.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-20000); });
     this.lines = readline.createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
   }
@@ -44,7 +44,16 @@ export class StepServer {
     return r;
   }
 
-  kill(): void {
+  /** The child's pid and the end of its stderr (for logs). */
+  get pid(): number | undefined {
+    return this.proc.pid;
+  }
+
+  get stderrTail(): string {
+    return this.stderr;
+  }
+
+    kill(): void {
     if (this.proc.exitCode === null) this.proc.kill();
   }
 }

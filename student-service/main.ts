@@ -13,6 +13,7 @@
 import type { Schema } from '../lib/config/schema.js';
 import { openWeightStore, syncObserver } from '../lib/services/process/nats.js';
 import { serviceMain } from '../lib/services/process/service-main.js';
+import { RUNTIME_SCHEMA, startProvider } from '../lib/services/process/runtime.js';
 import { StudentService } from '../lib/services/student/student-service.js';
 
 const SCHEMA = {
@@ -22,6 +23,7 @@ const SCHEMA = {
       quantizeBits: { type: 'int', default: 0, min: 0, max: 16, doc: 'pipelined runs: reliabilities/confidences as 8 or 16 bit (0: float32)' },
     },
   },
+  ...RUNTIME_SCHEMA,
 } as const satisfies Schema;
 
 serviceMain({
@@ -31,10 +33,11 @@ serviceMain({
   build: async ({ cfg, logger, metrics, server }) => {
     const bits = cfg.student.quantizeBits;
     if (bits !== 0 && bits !== 8 && bits !== 16) throw new Error(`config field 'student.quantizeBits': ${bits} is not 0, 8 or 16`);
+    const provider = await startProvider(cfg.runtime, logger, metrics.provider);
     const store = await openWeightStore(cfg, 'student', syncObserver(metrics, logger, 'publish'));
     const tls = cfg.tls.cert ? { cert: cfg.tls.cert, key: cfg.tls.key, ...(cfg.tls.ca ? { ca: cfg.tls.ca } : {}) } : undefined;
     const svc = new StudentService({
-      store, metrics, logger, teacher: cfg.student.teacher, pipelinedQuantizeBits: bits,
+      store, metrics, logger, provider, teacher: cfg.student.teacher, pipelinedQuantizeBits: bits,
       teacherClient: { ...(cfg.auth.token ? { token: cfg.auth.token } : {}), ...(tls ? { tls } : {}) },
     });
     server.add('Student', svc.handlers);

@@ -12,6 +12,7 @@
 import type { Schema } from '../lib/config/schema.js';
 import { openWeightStore, syncObserver } from '../lib/services/process/nats.js';
 import { serviceMain } from '../lib/services/process/service-main.js';
+import { RUNTIME_SCHEMA, startProvider } from '../lib/services/process/runtime.js';
 import { TeacherService } from '../lib/services/teacher/teacher-service.js';
 
 const SCHEMA = {
@@ -21,6 +22,7 @@ const SCHEMA = {
       waitMs: { type: 'int', default: 60000, min: 0, doc: 'how long a label request waits for the weights version it needs (ms)' },
     },
   },
+  ...RUNTIME_SCHEMA,
 } as const satisfies Schema;
 
 serviceMain({
@@ -28,8 +30,9 @@ serviceMain({
   summary: 'EMA teacher and metric network of STvM over gRPC (sfda.v1.Teacher); weights from NATS.',
   schema: SCHEMA,
   build: async ({ cfg, logger, metrics, server }) => {
+    const provider = await startProvider(cfg.runtime, logger, metrics.provider);
     const store = await openWeightStore(cfg, 'teacher', syncObserver(metrics, logger, 'pull'));
-    const svc = new TeacherService({ store, metrics, logger, threads: cfg.teacher.threads, waitMs: cfg.teacher.waitMs, onLoaded: () => server.setServing(true) });
+    const svc = new TeacherService({ store, metrics, logger, provider, threads: cfg.teacher.threads, waitMs: cfg.teacher.waitMs, onLoaded: () => server.setServing(true) });
     server.add('Teacher', svc.handlers);
     // the server itself answers health checks as SERVING (it is up); sfda.v1.Teacher turns
     // SERVING once a run is loaded — the readiness a deployment probes

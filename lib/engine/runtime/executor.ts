@@ -8,6 +8,7 @@
 import * as ort from 'onnxruntime-node';
 import type { GraphSignature } from '../compile/signature.js';
 import { numel, sameShape, shapeStr, type TensorData } from '../ir/tensor.js';
+import { mapBytes, type RunIoBytes } from './io-bytes.js';
 import { fromOrt, toOrt } from './ort-tensor.js';
 import type { Program } from './program.js';
 import { chooseProvider, sessionOptions, type ExecutionProvider, type ProviderChoice, type ProviderFallback } from './providers.js';
@@ -32,6 +33,8 @@ export interface RawRun {
   readonly gradNorm?: number;
   /** signature.outputs, by the caller's names. */
   readonly outputs: Record<string, TensorData>;
+  /** Bytes handed to session.run (every feed, state included) and fetched from it (io-bytes.ts). */
+  readonly io: RunIoBytes;
 }
 
 export class StepExecutor {
@@ -85,6 +88,7 @@ export class StepExecutor {
     const fetches = fetchList(sig);
     const session = await this.cache().get(key, () => prog.model);
     const res = await session.run(inFeeds, fetches);
+    const io: RunIoBytes = { bytesIn: mapBytes(inFeeds), bytesOut: mapBytes(res) };
     const scalar = (name: string | undefined) => (name === undefined ? undefined : Number((res[name]!.data as ArrayLike<number | bigint>)[0]));
     const finite = sig.finite === undefined ? true : scalar(sig.finite) !== 0;
     if (finite) for (const s of sig.state) if (s.next !== undefined) this.state.set(s.name, fromOrt(res[s.next]!));
@@ -92,7 +96,7 @@ export class StepExecutor {
     for (const [user, graphName] of Object.entries(sig.outputs)) outputs[user] = fromOrt(res[graphName]!);
     const loss = scalar(sig.loss);
     const gradNorm = scalar(sig.gradNorm);
-    return { finite, outputs, ...(loss !== undefined ? { loss } : {}), ...(gradNorm !== undefined ? { gradNorm } : {}) };
+    return { finite, outputs, io, ...(loss !== undefined ? { loss } : {}), ...(gradNorm !== undefined ? { gradNorm } : {}) };
   }
 
   /** Releases every session; the executor cannot run afterwards. */

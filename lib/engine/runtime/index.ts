@@ -23,12 +23,16 @@
  *   falling back to cpu"; `runner.provider` reports the provider in use.
  * - Non-finite steps: 'stop' throws NonFiniteStepError naming the step; 'skip' counts them in
  *   `runner.skippedSteps`; either way the state stays unchanged.
+ * - Host ⇄ runtime bytes: each StepResult carries `io` ({bytesIn, bytesOut}: the feeds and state
+ *   handed to session.run, the outputs fetched), `runner.ioStats()` the totals — with a GPU
+ *   provider the bytes copied host ⇄ device per step (io-bytes.ts; docs/gpu.md).
  * - Checkpoints (checkpoint.ts documents the format): atomic, checksummed, verified on load
  *   (the error names the first missing or mismatching tensor). `TensorStore` is a Map of named
  *   tensors with save/load. `writeFileAtomic` for any other file.
  */
 export { TrainStepRunner, type NonFinitePolicy, type RunnerOptions, type StepOptions, type StepResult } from './train-step-runner.js';
 export { StepExecutor, type ExecutorOptions, type RawRun } from './executor.js';
+export { IoCounter, mapBytes, tensorBytes, type IoStats, type RunIoBytes } from './io-bytes.js';
 export { SessionCache } from './session-cache.js';
 export { toProgram, type Program } from './program.js';
 export { chooseProvider, sessionOptions, PROVIDERS, type ExecutionProvider, type ProviderChoice, type ProviderFallback } from './providers.js';

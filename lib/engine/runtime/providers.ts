@@ -2,12 +2,15 @@
  * Execution providers and the fallback policy. A requested provider is probed once (a tiny
  * session is created with it); when it cannot start, the policy decides: 'error' (default)
  * throws ProviderUnavailableError, 'cpu' falls back to the CPU provider and says so through
- * the log ("provider webgpu unavailable (reason); falling back to cpu"). Never silent.
+ * the log ("provider webgpu unavailable (reason); falling back to cpu"). Never silent. The
+ * reason names what is missing when it can be found (provider-diagnosis.ts: for 'cuda' the
+ * provider libraries, the CUDA libraries and the driver).
  */
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../ir/builder.js';
 import { encodeModel } from '../onnx/encode.js';
 import { ProviderUnavailableError } from './errors.js';
+import { diagnoseProvider } from './provider-diagnosis.js';
 
 export type ExecutionProvider = 'cpu' | 'webgpu' | 'cuda';
 export const PROVIDERS: readonly ExecutionProvider[] = ['cpu', 'webgpu', 'cuda'];
@@ -58,7 +61,9 @@ export async function chooseProvider(requested: ExecutionProvider, fallback: Pro
     await s.release();
     return { provider: requested };
   } catch (e) {
-    const reason = oneLine(e);
+    // onnxruntime's in-process message rarely names the library it missed: add what is missing
+    const diag = diagnoseProvider(requested);
+    const reason = diag === undefined ? oneLine(e) : `${oneLine(e)} [${diag}]`;
     if (fallback === 'error') throw new ProviderUnavailableError(requested, reason);
     log(`provider ${requested} unavailable (${reason}); falling back to cpu`);
     return { provider: 'cpu', fallbackReason: reason };

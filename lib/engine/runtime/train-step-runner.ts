@@ -14,6 +14,7 @@ import type { CompiledGraph } from '../compile/signature.js';
 import type { TensorData } from '../ir/tensor.js';
 import { InThreadBackend, type Backend } from './backend.js';
 import { NonFiniteStepError } from './errors.js';
+import { IoCounter, type IoStats, type RunIoBytes } from './io-bytes.js';
 import type { TensorSpec } from './tensor-spec.js';
 import { toProgram } from './program.js';
 import type { ExecutionProvider, ProviderFallback } from './providers.js';
@@ -56,6 +57,8 @@ export interface StepResult {
   readonly gradNorm?: number;
   /** The graph's extra outputs (and 'grad/<p>' when compiled with outputGrads). */
   readonly outputs: Record<string, TensorData>;
+  /** Bytes this step handed to onnxruntime and fetched back (host ⇄ device with a GPU provider). */
+  readonly io: RunIoBytes;
 }
 
 type StateInput = ReadonlyMap<string, TensorData> | Readonly<Record<string, TensorData>>;
@@ -64,6 +67,7 @@ export class TrainStepRunner {
   private steps = 0;
   private skipped = 0;
   private readonly kinds = new Map<string, 'train' | 'eval'>();
+  private readonly io = new IoCounter();
 
   private constructor(
     private readonly backend: Backend,
@@ -131,18 +135,34 @@ export class TrainStepRunner {
     const step = opts.step ?? this.steps;
     this.steps++;
     const r = await this.backend.run(key, { ...feeds }, opts.lr, opts.transfer ?? true);
+    this.io.add(r.io);
     const loss = r.loss ?? NaN;
     if (!r.finite) {
       if (this.nonFinite === 'stop') throw new NonFiniteStepError(step, loss, key);
       this.skipped++;
     }
-    return { step, loss, finite: r.finite, skipped: !r.finite, outputs: r.outputs, ...(r.gradNorm !== undefined ? { gradNorm: r.gradNorm } : {}) };
+    return { step, loss, finite: r.finite, skipped: !r.finite, outputs: r.outputs, io: r.io, ...(r.gradNorm !== undefined ? { gradNorm: r.gradNorm } : {}) };
   }
 
   /** Runs an 'eval' program; returns its outputs by name. */
   async run(key: string, feeds: Readonly<Record<string, TensorData>>, opts: { transfer?: boolean } = {}): Promise<Record<string, TensorData>> {
     if (this.kinds.get(key) === 'train') throw new Error(`program '${key}' is a training step: use trainStep()`);
-    return (await this.backend.run(key, { ...feeds }, undefined, opts.transfer ?? true)).outputs;
+    const r = await this.backend.run(key, { ...feeds }, undefined, opts.transfer ?? true);
+    this.io.add(r.io);
+    return r.outputs;
+  }
+
+  /**
+   * Bytes handed to onnxruntime (feeds: data, learning rate, every state tensor) and fetched
+   * from it (outputs, next state), over every trainStep and run since the start or the last
+   * resetIoStats — with a GPU provider, what crossed host ⇄ device (io-bytes.ts).
+   */
+  ioStats(): IoStats {
+    return this.io.stats();
+  }
+
+  resetIoStats(): void {
+    this.io.reset();
   }
 
   /** Releases every session and stops the worker. */

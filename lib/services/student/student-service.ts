@@ -23,6 +23,7 @@ import type { ServiceImpl } from '../grpc/handlers.js';
 import type { HandlersOf } from '../grpc/proto.js';
 import { requireString } from '../grpc/validate.js';
 import type { ServiceMetrics } from '../metrics/index.js';
+import { providerForRun, type ProcessProvider } from '../process/runtime.js';
 import type { WeightStore } from '../sync/index.js';
 import { RemoteTeacher } from '../teacher/remote-teacher.js';
 
@@ -55,6 +56,8 @@ export interface StudentServiceOptions {
   readonly teacherClient?: ClientConfig;
   /** Reliabilities/confidences quantised to 8 or 16 bits in pipelined runs (0: float32). */
   readonly pipelinedQuantizeBits?: 0 | 8 | 16;
+  /** The process's execution provider (runtime.provider setting; default: each run config's). */
+  readonly provider?: ProcessProvider;
 }
 
 const ENDED: readonly RunPhase[] = ['STOPPED', 'FINISHED', 'FAILED'];
@@ -110,12 +113,15 @@ export class StudentService {
     let last = performance.now();
     run.done = (async () => {
       try {
+        const provider = await providerForRun(this.o.provider ?? { requested: 'run' }, cfg.runtime, this.o.logger, id);
+        run.provider = provider;
+        m.provider.setProvider(provider);
         const res = await adaptRun({
-          cfg, out: dir, resume: req.resume, console: 'none', progress: false, signal: run.abort.signal,
+          cfg, out: dir, resume: req.resume, console: 'none', progress: false, signal: run.abort.signal, provider,
           ...(staleness ? { maxStaleness: staleness } : {}),
           teacher: async (_settings, ctx) => RemoteTeacher.connect({
             address: teacherAddress, ...(this.o.teacherClient ? { client: this.o.teacherClient } : {}), store: this.o.store, runId: id, seed: cfg.seed,
-            configJson: adaptConfigJson(cfg), configHash: ctx.configHash, sourceModel: cfg.source, paramNames: new Set(ctx.model.tensors.keys()),
+            configJson: adaptConfigJson(cfg), configHash: ctx.configHash, sourceModel: ctx.sourceFile, paramNames: new Set(ctx.model.tensors.keys()),
             quantizeBits: mode === 'pipelined' ? this.o.pipelinedQuantizeBits ?? 0 : 0, logger: this.o.logger,
             onCall: (method, code, seconds) => m.grpc.observeClient(method, code, seconds),
           }),

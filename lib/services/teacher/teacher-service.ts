@@ -29,6 +29,7 @@ import type { ServiceImpl } from '../grpc/handlers.js';
 import { decodeTensor, encodeFloatMap, encodeTensor, type QuantBits } from '../grpc/tensor-codec.js';
 import { requireString } from '../grpc/validate.js';
 import type { ServiceMetrics } from '../metrics/index.js';
+import { providerForRun, type ProcessProvider } from '../process/runtime.js';
 import { SnapshotCorruptError, SyncError, WaitTimeoutError, weightsDigest, type WeightStore } from '../sync/index.js';
 import { receiveState, stateChunks } from './state-transfer.js';
 
@@ -64,6 +65,8 @@ export interface TeacherServiceOptions {
   readonly waitMs?: number;
   /** Called when the first run is loaded (the health turns SERVING). */
   readonly onLoaded?: () => void;
+  /** The process's execution provider (runtime.provider setting; default: each run config's). */
+  readonly provider?: ProcessProvider;
 }
 
 function clampQuant(bits: number): QuantBits {
@@ -114,10 +117,11 @@ export class TeacherService {
       }
       const settings = loopSettings(cfg.stvm, { name: cfg.weighting.name, params: cfg.weightingParams });
       const threads = this.o.threads || cfg.runtime.threads;
+      const provider = await providerForRun(this.o.provider ?? { requested: 'run' }, cfg.runtime, this.o.logger, id);
       const core = await StvmAlgorithm.localTeacher({
         cfg: cfg.stvm, seed: cfg.seed, batch: cfg.batch, crop: [cfg.augment.cropWidth, cfg.augment.cropHeight],
         net: netSourceOf(model), numClasses: numClassesOf(model.meta),
-        runner: { provider: cfg.runtime.provider, fallback: cfg.runtime.fallback, threads, nonFinite: cfg.runtime.nonFinite, log: (m) => this.o.logger.warn(m, { run: id }) },
+        runner: { provider, fallback: 'error', threads, nonFinite: cfg.runtime.nonFinite, log: (m) => this.o.logger.warn(m, { run: id }) },
       }, settings);
       const run: LoadedRun = {
         id, hash: req.config_hash, cfg, core, classNames: getProtocol(model.meta.protocol).classes,
