@@ -12,12 +12,11 @@ import { parseFlags, UsageError, type CommandSpec } from '../lib/cli/args.js';
 import { runCommand } from '../lib/cli/command-errors.js';
 import { resultToJson, resultToMarkdown } from '../lib/eval/results.js';
 import { openRunDir } from '../lib/run/run-dir.js';
-import { configHash } from '../lib/train/config-hash.js';
 import { labelledDatasetOf } from '../lib/train/data-config.js';
 import { evaluatePredictor } from '../lib/train/evaluate.js';
 import { runLoop } from '../lib/train/loop.js';
 import { applyOverrides } from '../lib/train/overrides.js';
-import { validateSourceConfig } from '../lib/train/source-config.js';
+import { sourceConfigHash, sourceConfigRecord, validateSourceConfig } from '../lib/train/source-config.js';
 import { SupervisedAlgorithm } from '../lib/train/supervised.js';
 
 const SPEC: CommandSpec = {
@@ -55,13 +54,13 @@ async function main(): Promise<void> {
   const train = await labelledDatasetOf(cfg.data);
   const val = cfg.val.enabled ? await labelledDatasetOf(cfg.val) : undefined;
   // with the progress bar on a terminal, only warnings go to stderr (the log file has everything)
-  const run = openRunDir(f.out, cfg, { console: quiet ? 'none' : process.stderr.isTTY ? 'warn' : 'info', resume });
+  const run = openRunDir(f.out, sourceConfigRecord(cfg), { console: quiet ? 'none' : process.stderr.isTTY ? 'warn' : 'info', resume });
   run.logger.info('source training', { train: train.id, images: train.size, val: val?.id ?? 'none', iterations: cfg.iterations });
-  const alg = await SupervisedAlgorithm.create(cfg, train, { source: { config: f.config, configHash: configHash(cfg) } });
+  const alg = await SupervisedAlgorithm.create(cfg, train, { source: { config: f.config, configHash: sourceConfigHash(cfg) } });
   try {
     const evalOpts = { normalize: alg.meta.normalize, numClasses: alg.spec.numClasses, batch: cfg.runtime.evalBatch };
     const res = await runLoop(alg, {
-      iterations: cfg.iterations, run, checkpointEvery: cfg.runtime.checkpointEvery, resume, configHash: configHash(cfg), progress: !quiet && Boolean(process.stderr.isTTY),
+      iterations: cfg.iterations, run, checkpointEvery: cfg.runtime.checkpointEvery, resume, configHash: sourceConfigHash(cfg), progress: !quiet && Boolean(process.stderr.isTTY),
       ...(val && cfg.runtime.evalEvery > 0 ? { evalEvery: cfg.runtime.evalEvery, evalSet: { name: val.id, dataset: val, options: evalOpts } } : {}),
       ...(typeof f.until === 'number' ? { until: f.until } : {}),
     });

@@ -4,7 +4,7 @@
  */
 import { runMain, UsageError } from './args.js';
 
-const INPUT_ERRORS = new Set(['ModelFitError', 'ModelFileError', 'CheckpointError', 'ModelSpecError', 'ImageFileError', 'OnnxDecodeError', 'ImportError']);
+const INPUT_ERRORS = new Set(['ModelFitError', 'ModelFileError', 'CheckpointError', 'ModelSpecError', 'ImageFileError', 'OnnxDecodeError', 'ImportError', 'EncoderInitError', 'TfjsFormatError']);
 
 export function runCommand(main: () => Promise<void>): void {
   runMain(async () => {

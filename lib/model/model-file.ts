@@ -152,10 +152,11 @@ function validateImportedMeta(file: string, m: Record<string, unknown>): Importe
   };
 }
 
-/** The tensors (names, dtypes, shapes) a network of `spec` has. */
+/** The tensors (names, dtypes, shapes) a network of `spec` has: its parameters (not the graph's
+ *  anonymous constants, e.g. the MobileNetV2's ReLU6 bounds). */
 export function expectedTensors(spec: DeepLabSpec): Map<string, TensorSpec> {
-  const { g } = createDeepLab({ ...spec, upsampleLogits: false }, 1, 33, 33, 'shape_probe');
-  return specsOf(g.graph.initializers);
+  const { g, model } = createDeepLab({ ...spec, upsampleLogits: false }, 1, 33, 33, 'shape_probe');
+  return specsOf(model.params.all.map((p) => [p.name, g.graph.initializers.get(p.name)!] as const));
 }
 
 /** Writes a model file atomically. */

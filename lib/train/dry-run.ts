@@ -8,8 +8,9 @@
  *   sample of `check` files is decoded as dataset-check does (unreadable files, label values
  *   outside the class table, image/label size mismatch); `check: 'all'` runs the full
  *   dataset checker (lib/data/check) instead;
- * - the source model: present, readable, every tensor of its spec, its protocol that of the
- *   config; without one, the file that would be needed is named;
+ * - the source model: present, readable, every tensor of its spec (or of its imported ONNX
+ *   graph, cli/import-model.ts; one without BatchNormalization gets a warning saying what that
+ *   means), its protocol that of the config; without one, the file that would be needed is named;
  * - the programs: the student step, the teacher forward, the metric step, the EMA and the
  *   evaluation forward are compiled at the configured batch/crop (node count, parameter count,
  *   multiply-accumulates, an upper bound of the activation memory);
@@ -43,7 +44,8 @@ import { emaProgram, metricStepProgram, predictProgram, studentStepProgram, teac
 import { loopSettings } from '../method/stvm/loop-settings.js';
 import { netSourceOf, type NetSource } from '../method/stvm/net.js';
 import { adaptationNet, studentStepOptions } from '../method/stvm/bn-mode.js';
-import { loadSegModel, numClassesOf, type SegModelFile } from '../model/model-file.js';
+import { loadModelFile, numClassesOf, type AnyModelFile } from '../model/model-file.js';
+import { hasBatchNorm, NO_BN_NOTE } from '../model/imported-net.js';
 import { datasetSpecOf, type AdaptConfig, type AdaptDataConfig } from './adapt-config.js';
 
 export const ENGINE_BENCH = fileURLToPath(new URL('../../../bench/results/engine.json', import.meta.url));
@@ -159,9 +161,9 @@ function programInfo(name: string, shape: string, c: CompiledGraph, buildMs: num
   return { name, shape, nodes: g.nodes.length, buildMs, macs: graphMacs(g), activationBytes: act, stateBytes: st };
 }
 
-const isResNet101 = (s: DeepLabSpec): boolean => s.block === 'bottleneck' && s.layers.join(',') === '3,4,23,3';
+const isResNet101 = (s: DeepLabSpec): boolean => s.encoder === undefined && s.block === 'bottleneck' && s.layers.join(',') === '3,4,23,3';
 const specText = (s: DeepLabSpec): string =>
-  `${isResNet101(s) ? 'DeepLab-v2 ResNet-101' : `DeepLab ${s.block} [${s.layers.join(',')}] widths [${s.widths.join(',')}]`}, OS${s.outputStride}, ${s.numClasses} classes`;
+  `${s.encoder === 'mobilenetv2' ? `DeepLab-v3+ MobileNetV2-${s.mobilenetv2?.widthMult}` : isResNet101(s) ? 'DeepLab-v2 ResNet-101' : `DeepLab ${s.block} [${s.layers.join(',')}] widths [${s.widths.join(',')}]`}, OS${s.outputStride}, ${s.numClasses} classes`;
 
 function sample<T>(items: readonly T[], n: number): T[] {
   if (items.length <= n) return [...items];
@@ -295,7 +297,7 @@ export async function dryRun(o: DryRunOptions): Promise<DryRunReport> {
   const settings = loopSettings(cfg.stvm, { name: cfg.weighting.name, params: cfg.weightingParams });
 
   // -- the source model
-  let model: SegModelFile | undefined;
+  let model: AnyModelFile | undefined;
   const protocolOf = (d: AdaptDataConfig): string => d.protocol || model?.meta.protocol || '';
   const configProtocol = cfg.target.source === 'dataset' ? cfg.target.protocol : '';
   const needC = configProtocol ? getProtocol(configProtocol).numClasses : 19;
@@ -310,15 +312,19 @@ export async function dryRun(o: DryRunOptions): Promise<DryRunReport> {
   } else {
     log(`reading the source model ${cfg.source}…`);
     try {
-      model = await loadSegModel(cfg.source);
+      model = await loadModelFile(cfg.source);
       const m = model.meta;
-      Object.assign(sourceModel, { found: true, spec: specText(m.spec), protocol: m.protocol, numClasses: m.spec.numClasses });
+      const C = numClassesOf(m);
+      // an imported ONNX graph (cli/import-model.ts) has no DeepLab spec
+      const text = m.spec ? specText(m.spec) : `imported ONNX graph (opset ${m.imported.opset}, input '${m.imported.input}', features '${m.imported.features}'), ${C} classes`;
+      Object.assign(sourceModel, { found: true, spec: text, protocol: m.protocol, numClasses: C });
       for (const [section, d] of [['target', cfg.target], ['eval', cfg.eval]] as const) {
         if (d.source !== 'dataset' || (section === 'eval' && !cfg.eval.enabled)) continue;
         if (d.protocol && d.protocol !== m.protocol) problems.push(`source model ${cfg.source}: protocol '${m.protocol}' but the config's ${section}.protocol is '${d.protocol}'`);
-        if (d.protocol && getProtocol(d.protocol).numClasses !== m.spec.numClasses) problems.push(`source model ${cfg.source}: ${m.spec.numClasses} classes but ${section}.protocol '${d.protocol}' has ${getProtocol(d.protocol).numClasses}`);
+        if (d.protocol && getProtocol(d.protocol).numClasses !== C) problems.push(`source model ${cfg.source}: ${C} classes but ${section}.protocol '${d.protocol}' has ${getProtocol(d.protocol).numClasses}`);
       }
-      if (!isResNet101(m.spec)) warnings.push(`source model ${cfg.source} is ${specText(m.spec)}, not the paper's DeepLab-v2 ResNet-101`);
+      if (!m.spec || !isResNet101(m.spec)) warnings.push(`source model ${cfg.source} is ${text}, not the paper's DeepLab-v2 ResNet-101`);
+      if (model.onnx !== undefined && !hasBatchNorm(model.onnx)) warnings.push(`source model ${cfg.source}: ${NO_BN_NOTE}`);
     } catch (e) {
       problems.push((e as Error).message);
     }

@@ -4,7 +4,8 @@
  * as comma-separated strings ("6,12", "0006R0,0016E5") because the schema is scalar.
  */
 import { ConfigError, validate, type Resolved, type Schema } from '../config/schema.js';
-import { smallDeepLabSpec, type DeepLabSpec } from '../engine/models/spec.js';
+import { mobileNetV2DeepLabSpec, smallDeepLabSpec, type DeepLabSpec } from '../engine/models/spec.js';
+import { configHash } from './config-hash.js';
 
 const datasetFields = {
   source: { type: 'enum', values: ['synthstreet', 'dataset'], default: 'synthstreet', doc: 'synthstreet: frames rendered on the fly; dataset: a labelled dataset on disk' },
@@ -25,12 +26,14 @@ export const SOURCE_SCHEMA = {
   iterations: { type: 'int', default: 1000, min: 0, doc: 'training iterations (optimiser steps)' },
   batch: { type: 'int', default: 8, min: 1, doc: 'images per step' },
   model: {
-    type: 'object', doc: 'small DeepLab (BasicBlock [2,2,2,2], ResNet-18-like), train-mode BN',
+    type: 'object', doc: 'the network, train-mode BN: small DeepLab (BasicBlock [2,2,2,2], ResNet-18-like) or the MobileNetV2 DeepLab-v3+ style network',
     fields: {
-      baseWidth: { type: 'int', default: 16, min: 1, doc: 'planes of layer1; layers 2–4 have 2×, 4×, 8×' },
-      stemWidth: { type: 'int', default: 16, min: 1, doc: 'channels of the 7×7 stem conv' },
+      arch: { type: 'enum', values: ['resnet', 'mobilenetv2'], default: 'resnet', doc: "resnet: the small DeepLab-v2 (baseWidth, stemWidth); mobilenetv2: MobileNetV2 width 1.0 + ASPP + stride-4 decoder (lib/engine/models/mobilenetv2.ts; baseWidth/stemWidth unused)" },
+      init: { type: 'string', default: '', doc: "encoder-initialisation file (cli/fetch-encoder.js; docs/encoders.md): the encoder's weights and BN statistics are loaded from it, the head is randomly initialised; '' = random init" },
+      baseWidth: { type: 'int', default: 16, min: 1, doc: 'planes of layer1; layers 2–4 have 2×, 4×, 8× (resnet)' },
+      stemWidth: { type: 'int', default: 16, min: 1, doc: 'channels of the 7×7 stem conv (resnet)' },
       outputStride: { type: 'int', default: 8, min: 8, max: 32, doc: '8 | 16 | 32' },
-      aspp: { type: 'string', default: '1,3,6', doc: 'dilations of the ASPP classifier branches, comma-separated' },
+      aspp: { type: 'string', default: '1,3,6', doc: 'dilations of the ASPP branches, comma-separated (resnet: summed 3×3 classifier convs; mobilenetv2: separable 3×3 branches beside the 1×1 and image-pooling ones)' },
       bnMomentum: { type: 'number', default: 0.1, min: 0, max: 1, doc: 'BN running-statistics momentum (PyTorch convention)' },
       initSeed: { type: 'int', default: 0, doc: 'seed of the parameter initialisation' },
     },
@@ -108,8 +111,28 @@ export function parseIntList(s: string, field: string): number[] {
   return v;
 }
 
+/**
+ * The record of a source config: the resolved config as run directories store it
+ * (config.json, compared on --resume) and hash it (sourceConfigHash: resume checks, model
+ * metadata) — without the fields added with the MobileNetV2 encoder while they hold their
+ * defaults (model.arch 'resnet', model.init ''), so every config written before them keeps its
+ * config.json text and hash (runs in progress resume; recorded hashes stay valid).
+ */
+export function sourceConfigRecord(c: SourceConfig): Record<string, unknown> {
+  const { arch, init, ...model } = c.model;
+  return { ...c, model: { ...model, ...(arch !== 'resnet' ? { arch } : {}), ...(init !== '' ? { init } : {}) } };
+}
+
+export const sourceConfigHash = (c: SourceConfig): string => configHash(sourceConfigRecord(c));
+
 /** The DeepLab spec of a config (train-mode BN). */
 export function modelSpecOf(c: SourceConfig, numClasses: number): DeepLabSpec {
+  if (c.model.arch === 'mobilenetv2') {
+    return mobileNetV2DeepLabSpec({
+      outputStride: c.model.outputStride as 8 | 16 | 32, asppDilations: parseIntList(c.model.aspp, 'model.aspp'), bn: 'train',
+      bnMomentum: c.model.bnMomentum, seed: c.model.initSeed, numClasses,
+    });
+  }
   const w = c.model.baseWidth;
   return smallDeepLabSpec({
     widths: [w, 2 * w, 4 * w, 8 * w], stemWidth: c.model.stemWidth, outputStride: c.model.outputStride as 8 | 16 | 32,

@@ -22,6 +22,8 @@ import { datasetClassWeights, pixelWeights } from '../data/class-weights.js';
 import { loaderSourceOf } from './data-config.js';
 import type { ModelMeta, Normalization } from '../model/model-file.js';
 import { MODEL_FORMAT, saveSegModel } from '../model/model-file.js';
+import { applyEncoderInit, loadEncoderInit, type EncoderInit } from '../model/encoder-init.js';
+import { ConfigError } from '../config/schema.js';
 import { compileSupervisedStep, exportSegOnnx, SegPredictor } from '../model/seg-net.js';
 import { modelSpecOf, type SourceConfig } from './source-config.js';
 
@@ -41,6 +43,20 @@ export function augmentOf(c: SourceConfig): AugmentSpec {
 export function normalizationOf(c: SourceConfig): Normalization {
   const n = normalizeOptions({ normalize: c.augment.normalize });
   return { mean: [...(n.mean ?? [0, 0, 0])], std: [...(n.std ?? [1, 1, 1])] };
+}
+
+/** The encoder-initialisation file of a config, checked against its input normalisation and BN ε. */
+async function encoderInitOf(c: SourceConfig, spec: DeepLabSpec): Promise<EncoderInit> {
+  const init = await loadEncoderInit(c.model.init);
+  const want = init.meta.normalize;
+  const have = normalizationOf(c);
+  const same = (a: readonly number[], b: readonly number[]) => a.every((v, i) => Math.abs(v - b[i]!) < 1e-9);
+  if (!same(want.mean, have.mean) || !same(want.std, have.std)) {
+    const named = same(want.mean, [0, 0, 0]) && same(want.std, [1, 1, 1]) ? " ('none': x = v/255)" : '';
+    throw new ConfigError('augment.normalize', `model.init ${c.model.init} expects inputs normalised with mean ${JSON.stringify(want.mean)}, std ${JSON.stringify(want.std)}${named}, the config gives mean ${JSON.stringify(have.mean)}, std ${JSON.stringify(have.std)}`);
+  }
+  if (Math.abs(init.meta.bnEps - spec.bnEps) > 1e-12) throw new ConfigError('model.init', `${c.model.init} has BN statistics for ε = ${init.meta.bnEps}, the model's BN ε is ${spec.bnEps}`);
+  return init;
 }
 
 export function optimizerOf(c: SourceConfig): OptimizerConfig {
@@ -83,6 +99,8 @@ export class SupervisedAlgorithm implements Algorithm {
       batch: c.batch, height: c.augment.cropHeight, width: c.augment.cropWidth, optimizer: optimizerOf(c), headLrMult: c.optimizer.headLrMult,
       weighted: classWeights !== undefined,
     });
+    const init = c.model.init ? await encoderInitOf(c, spec) : undefined;
+    if (init) applyEncoderInit(c.model.init, init, spec, model.params.all, compiled.initialState);
     const runner = await TrainStepRunner.start({ threads: c.runtime.threads, nonFinite: c.runtime.nonFinite });
     try {
       await runner.addProgram('train', compiled, { initState: true });
@@ -90,7 +108,7 @@ export class SupervisedAlgorithm implements Algorithm {
       const meta: ModelMeta = {
         format: MODEL_FORMAT, version: 1, spec: { ...spec }, normalize: normalizationOf(c), protocol: protocol.id, classes: [...protocol.classes],
         inputSize: [c.data.width, c.data.height],
-        source: { trainedOn: train.id, iterations: c.iterations, ...(classWeights ? { classWeights: [...classWeights].map((w) => +w.toFixed(4)) } : {}), ...(opts.source ?? {}) } as never,
+        source: { trainedOn: train.id, iterations: c.iterations, ...(init ? { init: { file: c.model.init, provenance: init.meta.provenance } } : {}), ...(classWeights ? { classWeights: [...classWeights].map((w) => +w.toFixed(4)) } : {}), ...(opts.source ?? {}) } as never,
       };
       return new SupervisedAlgorithm(c, spec, meta, runner, batches, scheduleOf(c), model.params.all.map((p) => p.name), classWeights);
     } catch (e) {

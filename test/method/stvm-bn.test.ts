@@ -6,6 +6,7 @@
  * checked against PyTorch in stvm-iteration-torch.test.ts.
  */
 import assert from 'node:assert/strict';
+import { stvmConfig } from '../../lib/method/stvm/config.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,7 +35,8 @@ const isBn = (k: string) => /(^|\.)bn\d*\.|downsample\.1\./.test(k);
 describe('STvM BatchNorm modes and regularisers', function () {
   this.timeout(120000);
 
-  it("'frozen-source' (default) keeps today's programs: EMA tensors = the convolutions, no BN state, one group", async () => {
+  it("'frozen-source' keeps the programs of sessions 1–4: EMA tensors = the convolutions, no BN state, one group (the default is 'adabn-train')", async () => {
+    assert.equal(stvmConfig({}).bn.mode, 'adabn-train');
     const cfg = tinyConfig();
     assert.equal(cfg.bn.mode, 'frozen-source');
     assert.deepEqual(studentStepOptions(cfg), { normaliser: 'valid-pixels', groups: 1 });

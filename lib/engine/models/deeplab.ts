@@ -5,11 +5,14 @@
  * Shapes: image [N, inChannels, H, W] → features [N, F, h, w] (h = ⌈H/8⌉-ish, the stem/pool
  * rounding) → logits [N, numClasses, h, w]; with upsampleLogits also logitsFull
  * [N, numClasses, H, W] (bilinear, align_corners=True, as nn.Upsample in SFDA repos).
+ * A spec with encoder 'mobilenetv2' builds the DeepLab-v3+ style MobileNetV2 network instead
+ * (mobilenetv2.ts; same SegModel contract).
  */
 import { GraphBuilder } from '../ir/builder.js';
 import { conv2d, ModelContext } from './layers.js';
 import { summarise, type BnStatUpdate, type ModelParams } from './params.js';
 import { resnetBackbone } from './resnet.js';
+import { buildMobileNetV2DeepLab } from './mobilenetv2.js';
 import { validateDeepLabSpec, type DeepLabSpec } from './spec.js';
 
 export interface SegModel {
@@ -31,6 +34,8 @@ export interface SegModel {
 export interface BuildOptions {
   /** Fold frozen BN into the preceding convolution (default false; see layers.ts convBn). */
   foldFrozenBn?: boolean;
+  /** Train-mode BN: batch statistics from rows [first, first + count) only (layers.ts, bn-rows.ts). */
+  bnStatsRows?: readonly [number, number];
 }
 
 /** Adds a DeepLab-v2 network reading `input` ([N, inChannels, H, W], float32) to g. */
@@ -40,6 +45,8 @@ export function buildDeepLab(g: GraphBuilder, input: string, specIn: DeepLabSpec
   if (ish.length !== 4 || ish[1] !== spec.inChannels) throw new Error(`buildDeepLab: input '${input}' has shape [${ish.join(',')}], expected [N,${spec.inChannels},H,W]`);
   const m = new ModelContext(g, spec.seed);
   m.foldFrozenBn = opts.foldFrozenBn ?? false;
+  m.bnStatsRows = opts.bnStatsRows;
+  if (spec.encoder === 'mobilenetv2') return buildMobileNetV2DeepLab(m, input, spec);
   m.group = 'backbone';
   const bb = resnetBackbone(m, input, spec);
   m.group = 'head';

@@ -8,7 +8,36 @@ export type BlockKind = 'basic' | 'bottleneck';
  *  convention). 'train': batch statistics, γ/β trainable, running statistics updated. */
 export type BnMode = 'frozen' | 'train';
 
+/** The encoder of a DeepLab: 'resnet' (DeepLab-v2: dilated ResNet + summed-ASPP classifier)
+ *  or 'mobilenetv2' (DeepLab-v3+ style: MobileNetV2 + ASPP + stride-4 decoder, mobilenetv2.ts). */
+export type EncoderKind = 'resnet' | 'mobilenetv2';
+
+/** Architecture of the 'mobilenetv2' encoder and its DeepLab-v3+ style head (mobilenetv2.ts). */
+export interface MobileNetV2Options {
+  /** Width multiplier α of Keras MobileNetV2 (channels make_divisible(c·α, 8)); 1.0 = the
+   *  architecture the pretrained encoder file (cli/fetch-encoder.ts) holds. */
+  readonly widthMult: number;
+  /** Channels of every ASPP branch and of the ASPP projection. */
+  readonly asppChannels: number;
+  /** Channels the stride-4 low-level feature (block 2 output) is projected to. */
+  readonly lowLevelChannels: number;
+  /** Channels of the two decoder convolutions = the `features` the metric network reads. */
+  readonly decoderChannels: number;
+  /** ASPP image-pooling branch (global average pool → 1×1 conv with bias → ReLU → broadcast). */
+  readonly imagePooling: boolean;
+}
+
 export interface DeepLabSpec {
+  /**
+   * Absent (or 'resnet' on input): the DeepLab-v2 ResNet network — validated specs of it never
+   * carry this field, so ResNet specs (and model files) are what they were before it existed.
+   * 'mobilenetv2': MobileNetV2 encoder + DeepLab-v3+ style head (mobilenetv2.ts); the
+   * ResNet-only fields (block, layers, widths, stemWidth, strideOn, maxpoolCeil) are then
+   * ignored, and asppDilations are the dilations of the ASPP's separable 3×3 branches.
+   */
+  readonly encoder?: EncoderKind;
+  /** With encoder 'mobilenetv2' only (then always present after validation). */
+  readonly mobilenetv2?: MobileNetV2Options;
   readonly block: BlockKind;
   /** Number of blocks in layer1..layer4. */
   readonly layers: readonly [number, number, number, number];
@@ -81,6 +110,23 @@ export function smallDeepLabSpec(over: Partial<DeepLabSpec> = {}): DeepLabSpec {
   });
 }
 
+export const MOBILENETV2_DEFAULTS: MobileNetV2Options = { widthMult: 1, asppChannels: 128, lowLevelChannels: 48, decoderChannels: 128, imagePooling: true };
+
+/**
+ * DeepLab-v3+ style network on a MobileNetV2 encoder (mobilenetv2.ts) for 240×180-class
+ * inputs: output stride 16 (the last stage dilated 2), ASPP = 1×1 + separable 3×3 dilated
+ * 2, 4, 6 + image pooling, decoder at stride 4; BN ε = 1e-3 (Keras MobileNetV2's, so the
+ * pretrained running statistics normalise as in Keras). `mobilenetv2` fields merge with
+ * MOBILENETV2_DEFAULTS.
+ */
+export function mobileNetV2DeepLabSpec(over: Omit<Partial<DeepLabSpec>, 'mobilenetv2'> & { mobilenetv2?: Partial<MobileNetV2Options> } = {}): DeepLabSpec {
+  const { mobilenetv2, ...rest } = over;
+  return validateDeepLabSpec({
+    ...DEEPLAB_DEFAULTS, numClasses: 11, outputStride: 16, asppDilations: [2, 4, 6], bnEps: 1e-3, ...rest,
+    encoder: 'mobilenetv2', mobilenetv2: { ...MOBILENETV2_DEFAULTS, ...(mobilenetv2 ?? {}) },
+  });
+}
+
 export function metricHeadSpec(over: Partial<MetricHeadSpec> & { inChannels: number }): MetricHeadSpec {
   return validateMetricHeadSpec({ hidden: 512, embedDim: 256, bn: 'train', bnEps: 1e-5, bnMomentum: 0.1, prefix: 'metric', normEps: 1e-12, seed: 1, ...over });
 }
@@ -130,11 +176,28 @@ function checkKeys(obj: Record<string, unknown>, known: object, where: string): 
   for (const k of Object.keys(obj)) if (!(k in known)) throw new ModelSpecError(`${where}.${k}`, `is not a known field (known: ${Object.keys(known).join(', ')})`);
 }
 
+function validateMobileNetV2(raw: unknown, where: string): MobileNetV2Options {
+  if (raw === undefined) return { ...MOBILENETV2_DEFAULTS };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ModelSpecError(where, `must be an object (got ${JSON.stringify(raw)})`);
+  checkKeys(raw as Record<string, unknown>, MOBILENETV2_DEFAULTS, where);
+  const o = { ...MOBILENETV2_DEFAULTS, ...(raw as Record<string, unknown>) } as Record<string, unknown>;
+  return {
+    widthMult: posNum(o, 'widthMult', where, 4),
+    asppChannels: posInt(o, 'asppChannels', where),
+    lowLevelChannels: posInt(o, 'lowLevelChannels', where),
+    decoderChannels: posInt(o, 'decoderChannels', where),
+    imagePooling: oneOf(o, 'imagePooling', where, [true, false] as const),
+  };
+}
+
 /** Validates a DeepLab spec (unknown input, e.g. parsed JSON); missing fields take DeepLab-v2 defaults. */
 export function validateDeepLabSpec(raw: unknown, where = 'deeplab'): DeepLabSpec {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ModelSpecError(where, 'must be an object');
-  checkKeys(raw as Record<string, unknown>, DEEPLAB_DEFAULTS, where);
-  const o = { ...DEEPLAB_DEFAULTS, ...(raw as Record<string, unknown>) } as Record<string, unknown>;
+  checkKeys(raw as Record<string, unknown>, { ...DEEPLAB_DEFAULTS, encoder: 'resnet', mobilenetv2: MOBILENETV2_DEFAULTS }, where);
+  const r = raw as Record<string, unknown>;
+  const encoder = r['encoder'] === undefined ? 'resnet' : oneOf(r, 'encoder', where, ['resnet', 'mobilenetv2'] as const);
+  if (encoder === 'resnet' && r['mobilenetv2'] !== undefined) throw new ModelSpecError(`${where}.mobilenetv2`, `is only valid with encoder 'mobilenetv2' (encoder is 'resnet')`);
+  const o = { ...DEEPLAB_DEFAULTS, ...r } as Record<string, unknown>;
   const spec: DeepLabSpec = {
     block: oneOf(o, 'block', where, ['basic', 'bottleneck'] as const),
     layers: intTuple4(o, 'layers', where, 1),
@@ -158,6 +221,8 @@ export function validateDeepLabSpec(raw: unknown, where = 'deeplab'): DeepLabSpe
     upsampleLogits: oneOf(o, 'upsampleLogits', where, [true, false] as const),
     seed: seedOf(o, where),
   };
+  // ResNet specs never carry the encoder fields (their JSON is unchanged by their existence)
+  if (encoder === 'mobilenetv2') return { ...spec, encoder, mobilenetv2: validateMobileNetV2(r['mobilenetv2'], `${where}.mobilenetv2`) };
   return spec;
 }
 

@@ -82,11 +82,11 @@ export const STVM_SCHEMA = {
   bn: {
     type: 'object', doc: "BatchNorm of teacher and student during adaptation (row 1: the paper's DeepLab-v2 keeps BN frozen with ImageNet statistics; a source model whose BN statistics were estimated on the source domain needs a target-side choice — reconstructed)", fields: {
       mode: {
-        type: 'enum', values: ['frozen-source', 'adabn', 'train', 'adabn-train'], default: 'frozen-source', symbol: 'μ, σ², γ, β', reconstructed: true,
+        type: 'enum', values: ['frozen-source', 'adabn', 'train', 'adabn-train'], default: 'adabn-train', symbol: 'μ, σ², γ, β', reconstructed: true,
         doc: "'frozen-source': eval-mode BN with the source model's running statistics μ, σ² and affine γ, β, all constants (the SFDA DeepLab-v2 convention); "
           + "'adabn': the same, with μ, σ² first re-estimated on the target images (AdaBN, lib/method/baselines/adabn.ts; the adapted model starts from it); "
           + "'train': the student normalises with batch statistics (see statsFrom) and trains γ, β with the convolutions (backbone group: lr ×1, the same SGD momentum and weight decay), its running μ, σ² follow the batches with the source BN momentum (PyTorch rule, unbiased variance), and the teacher (eval-mode BN) takes γ, β, μ, σ² from the student by the EMA like every weight (they travel in the weight snapshots and the checkpoints); "
-          + "'adabn-train': 'train' started from the AdaBN statistics. A network without BatchNorm accepts only 'frozen-source'",
+          + "'adabn-train': 'train' started from the AdaBN statistics (the default since session 5: chosen on the development style sunny-photo, bench/results/adapt-P0-dev3.md, where it gave 31.4 % mIoU vs 25.5 for 'frozen-source' and 30.5 for 'adabn'; the paper's 'frozen-source' is the bench row stvm-paper). A network without BatchNorm accepts only 'frozen-source'",
       },
       statsFrom: {
         type: 'enum', values: ['unmixed', 'mixed'], default: 'unmixed', reconstructed: true,
