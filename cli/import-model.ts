@@ -14,8 +14,9 @@
  * height/width get --input-size, the classifier (the last Conv/Gemm before the output), the
  * feature tensor (--features, default the classifier's input), a gradient rule for every op
  * between the logits and a trainable weight, the class count against --protocol. A model
- * without BatchNormalization nodes (an eval-mode export folds BN into the convolutions) is
- * imported with a warning: AdaBN/TENT would have nothing to adapt.
+ * without BatchNormalization nodes (an eval-mode export folds BN into the convolutions; a
+ * transformer normalises with LayerNorm) is imported with a warning: AdaBN/TENT would have
+ * nothing to adapt, and adaptation needs stvm.bn.mode 'frozen-source'.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -95,7 +96,10 @@ async function main(): Promise<void> {
   await saveSegModel(f['out'] as string, { meta, tensors: a.tensors, onnx: bytes });
   process.stdout.write(`imported ${file} (opset ${a.meta.opset}, input '${a.meta.input}' at ${a.inputSize[1]}x${a.inputSize[0]}, output '${a.meta.output}', ${a.numClasses} classes = ${protocol.id})\n`);
   process.stdout.write(`features: '${a.meta.features}' ${JSON.stringify(a.featureShape)}\n`);
-  process.stdout.write(`trainable: ${a.trainable.length} tensors (head: ${a.head.join(', ')}); BN frozen (running statistics and affine)\n`);
+  const bn = a.bnLayers > 0
+    ? `${a.bnLayers} BatchNorm layers (adapted as stvm.bn.mode says; 'frozen-source' keeps them frozen)`
+    : "no BatchNorm layer (adapt with stvm.bn.mode 'frozen-source')";
+  process.stdout.write(`trainable: ${a.trainable.length} tensors (head: ${a.head.join(', ')}); ${bn}\n`);
   process.stdout.write(`wrote ${f['out'] as string}\n`);
 }
 
