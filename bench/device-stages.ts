@@ -17,7 +17,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { ImageU8 } from '../lib/data/transforms/types.js';
-import type { UnlabelledDataset } from '../lib/data/datasets/types.js';
 import { Rng } from '../lib/util/rng.js';
 import { compileTrainStep, type CompiledGraph } from '../lib/engine/compile/index.js';
 import { GraphBuilder } from '../lib/engine/ir/builder.js';
@@ -32,6 +31,7 @@ import type { TeacherView } from '../lib/method/weighting/registry.js';
 import { buildBenchCase, compileBenchStep, convMacs, type BenchCase } from './engine-cases.js';
 import { buildCase, netCase } from './nets/net-case.js';
 import { serveSteps } from './step-server.js';
+import { CROP, TINY_SPEC, tinyTargets } from './nets/tiny-stvm.js';
 
 // ---------------------------------------------------------------------------------------------
 // benchmark cases (issue 10): the full sizes, and the shrunken ones of the CPU dry run
@@ -314,24 +314,6 @@ export async function stageAgreeMix(provider: ExecutionProvider, threads: number
 
 // ---------------------------------------------------------------------------------------------
 // agree-stvm
-
-const TINY_SPEC = smallDeepLabSpec({ widths: [8, 8, 16, 16], stemWidth: 8, numClasses: 5, asppDilations: [1, 2], seed: 3 });
-const CROP: [number, number] = [32, 24];
-
-function tinyTargets(n = 6, seed = 7): UnlabelledDataset {
-  const imgs = Array.from({ length: n }, (_, k) => {
-    const r = new Rng(['tiny-target', seed, k]);
-    const w = 40, h = 30;
-    const data = new Uint8Array(w * h * 3);
-    const cx = r.range(0, w), cy = r.range(0, h), col = [r.int(256), r.int(256), r.int(256)];
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-      const d = Math.hypot(x - cx, y - cy) < 10 ? 1 : 0;
-      for (let ch = 0; ch < 3; ch++) data[(y * w + x) * 3 + ch] = d ? col[ch]! : (x * 5 + y * 3 + ch * 40 + r.int(20)) & 255;
-    }
-    return { width: w, height: h, channels: 3 as const, data };
-  });
-  return { labelled: false, id: 'tiny', size: n, name: (i) => `t${i}`, readImage: async (i) => imgs[i]! };
-}
 
 async function stvmRun(provider: ExecutionProvider, threads: number, iterations: number) {
   const { stvmConfig } = await import('../lib/method/stvm/config.js');
