@@ -15,18 +15,26 @@ const tmp = (obj: unknown): string => {
 };
 
 describe('bench: adaptation benchmark configs', () => {
-  for (const p of ['P0', 'P1', 'P2']) {
-    it(`configs/bench/adapt-${p}.json loads; every row of the report is there`, () => {
+  for (const p of ['P0', 'P0-foggy', 'P1', 'P2']) {
+    it(`configs/bench/adapt-${p}.json loads; the rows of the issue-13 comparison are there`, () => {
       const c = loadBenchConfig(`configs/bench/adapt-${p}.json`);
       const kinds = new Set(c.rows.map((r) => r.kind));
-      for (const k of ['source', 'oracle', 'adabn', 'tent', 'adapt']) assert.ok(kinds.has(k as never), k);
-      for (const id of ['threshold', 'cbst', 'dacs', 'stvm', 'stvm-uniform', 'stvm-classmix', 'stvm-no-warmup']) assert.ok(c.rows.some((r) => r.id === id), id);
+      for (const k of ['source', 'adabn', 'tent', 'adapt']) assert.ok(kinds.has(k as never), k);
+      for (const id of ['source-only', 'adabn', 'tent', 'stvm']) assert.ok(c.rows.some((r) => r.id === id), id);
+      // 'stvm' is the default STvM config: no overlay
+      assert.deepEqual(c.rows.find((r) => r.id === 'stvm')!.overlay, {});
       assert.ok(c.seeds.length >= 3);
     });
   }
+  it('P0 carries the paper form and the weighting ablations', () => {
+    const c = loadBenchConfig('configs/bench/adapt-P0.json');
+    for (const id of ['stvm-paper', 'stvm-uniform', 'stvm-mean-reliability']) assert.ok(c.rows.some((r) => r.id === id), id);
+    const paper = rowAdaptConfig(c, c.rows.find((r) => r.id === 'stvm-paper')!, 0) as { stvm: { bn: { mode: string } } };
+    assert.equal(paper.stvm.bn.mode, 'frozen-source');
+  });
   it('deep-merges a row overlay into the base and sets seed, name, source', () => {
     const c = loadBenchConfig('configs/bench/adapt-P0.json');
-    const row = c.rows.find((r) => r.id === 'stvm-classmix')!;
+    const row = { ...c.rows.find((r) => r.id === 'stvm')!, id: 'stvm-classmix', overlay: { stvm: { mocm: { selection: 'random' } } } };
     const m = rowAdaptConfig(c, row, 2) as { seed: number; name: string; stvm: { mocm: { selection: string }; metric: { hidden: number } } };
     assert.equal(m.seed, 2);
     assert.equal(m.name, 'stvm-classmix');
@@ -37,7 +45,7 @@ describe('bench: adaptation benchmark configs', () => {
   it("an init 'adabn' row starts from the AdaBN model by stvm.bn.mode with the adabn row's pass", () => {
     const c = loadBenchConfig('configs/bench/adapt-P0.json');
     const ab = c.rows.find((r) => r.kind === 'adabn')!;
-    const row = c.rows.find((r) => r.id === 'stvm-adabn')!;
+    const row = { ...c.rows.find((r) => r.id === 'stvm')!, id: 'stvm-adabn', init: 'adabn' as const };
     const m = rowAdaptConfig(c, row, 0) as { source: string; stvm: { bn: Record<string, unknown> } };
     assert.deepEqual(m.stvm.bn, { mode: 'adabn', adabnImages: ab.adabn.count, adabnBatch: ab.adabn.batch });
     assert.equal(m.source, c.source, 'from the source model file');
