@@ -80,6 +80,8 @@ export class FakeStudent {
   /** Every StartRun request received. */
   readonly starts: StartRunRequest__Output[] = [];
   readonly stops: string[] = [];
+  /** The step each StartRun began at (the checkpoint's on resume). */
+  readonly startSteps: number[] = [];
   /** Steps do not advance while true. */
   paused = false;
   private killed = false;
@@ -150,6 +152,7 @@ export class FakeStudent {
     const step = req.resume && fs.existsSync(latest) ? (JSON.parse(fs.readFileSync(latest, 'utf8')) as { step: number }).step : 0;
     fs.mkdirSync(path.join(req.run_dir, 'checkpoints'), { recursive: true });
     if (!fs.existsSync(path.join(req.run_dir, 'config.json'))) fs.writeFileSync(path.join(req.run_dir, 'config.json'), `${req.config_json}\n`);
+    this.startSteps.push(step);
     const r: FakeRun = { req, step, iterations: cfg.iterations, phase: 'RUNNING', lastCheckpoint: '', watchers: prev?.watchers ?? new Set() };
     this.runs.set(req.run_id, r);
     r.timer = setInterval(() => void this.tick(r), this.o.tickMs ?? 20);

@@ -213,7 +213,10 @@ describe('orchestrator service (loopback, fake student)', function () {
       assert.equal(resumed.phase, 'RUNNING');
       const req = student.starts.filter((r) => r.run_id === 'stoppable').at(-1)!;
       assert.equal(req.resume, true);
-      assert.equal(resumed.step, atStop, 'continues from the stop checkpoint');
+      // the student began at the stop checkpoint; the reply may already carry a step or two
+      // taken since (the fake student ticks every few ms), so only that is asserted exactly
+      assert.equal(student.startSteps.at(-1), atStop, 'continues from the stop checkpoint');
+      assert.ok(resumed.step >= atStop, `resumed at ${resumed.step}, stopped at ${atStop}`);
       await until(async () => (await unary(client, 'GetRun', { run_id: 'stoppable' })).step > atStop + 2, 'progress after the resume');
       await unary(client, 'StopRun', { run_id: 'stoppable' });
     });
