@@ -16,7 +16,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, '..', '..'))
 sys.path.insert(0, HERE)
-from models import DeepLab  # noqa: E402
+from models import DeepLab, draw_weights  # noqa: E402
 
 SPEC = {'block': 'basic', 'layers': [2, 2, 2, 2], 'widths': [4, 4, 8, 8], 'stemWidth': 4, 'inChannels': 3, 'numClasses': 3,
         'outputStride': 8, 'asppDilations': [1, 2], 'bn': 'train', 'bnEps': 1e-5, 'bnMomentum': 0.1, 'strideOn': 'conv2',
@@ -29,20 +29,7 @@ N_IMAGES, H, W, BATCH = 6, 24, 20, 2
 def main():
     rng = np.random.default_rng(321)
     model = DeepLab(SPEC).double()
-    weights = {}
-    for k, v in model.state_dict().items():
-        if k.endswith('num_batches_tracked'):
-            continue
-        if 'running_var' in k:
-            a = rng.uniform(0.5, 2.0, size=v.shape)
-        elif 'running_mean' in k or k.endswith('bias'):
-            a = rng.uniform(-0.3, 0.3, size=v.shape)
-        elif v.dim() == 1:
-            a = rng.uniform(0.5, 1.5, size=v.shape)
-        else:
-            a = rng.standard_normal(v.shape) * np.sqrt(2.0 / (v.shape[1] * v.shape[2] * v.shape[3]))
-        weights[k] = a.astype(np.float32)
-    model.load_state_dict({**model.state_dict(), **{k: torch.tensor(a.astype(np.float64)) for k, a in weights.items()}})
+    weights = draw_weights(model, rng)
     # images with per-image brightness so that the batch statistics differ between batches
     images = np.clip(rng.normal(110, 50, size=(N_IMAGES, H, W, 3)) + rng.uniform(-40, 40, size=(N_IMAGES, 1, 1, 1)), 0, 255).round().astype(np.uint8)
     x = (images.astype(np.float64) / 255 - MEAN) / STD

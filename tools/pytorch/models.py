@@ -151,6 +151,28 @@ class MetricHead(nn.Module):
         return y / torch.sqrt((y * y).sum(1, keepdim=True) + self.spec['normEps'])
 
 
+def draw_weights(module, rng):
+    """Test weights for every state tensor of `module` (num_batches_tracked skipped), drawn from
+    `rng` in state order: running_var ~ U(0.5, 2), running_mean and biases ~ U(-0.3, 0.3), other
+    1-D tensors (BN gamma) ~ U(0.5, 1.5), weights ~ N(0, 2 / fan_in). Loads them into `module`
+    (as float64) and returns them as float32 arrays by state name (what the fixtures store)."""
+    weights = {}
+    for k, v in module.state_dict().items():
+        if k.endswith('num_batches_tracked'):
+            continue
+        if 'running_var' in k:
+            a = rng.uniform(0.5, 2.0, size=v.shape)
+        elif 'running_mean' in k or k.endswith('bias'):
+            a = rng.uniform(-0.3, 0.3, size=v.shape)
+        elif v.dim() == 1:
+            a = rng.uniform(0.5, 1.5, size=v.shape)
+        else:
+            a = rng.standard_normal(v.shape) * np.sqrt(2.0 / int(np.prod(v.shape[1:])))
+        weights[k] = a.astype(np.float32)
+    module.load_state_dict({**module.state_dict(), **{k: torch.tensor(a.astype(np.float64)) for k, a in weights.items()}})
+    return weights
+
+
 def onnx_initializers(path):
     """{name: numpy array} of every initializer of an ONNX file."""
     m = onnx.load(path)

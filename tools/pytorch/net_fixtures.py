@@ -29,7 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, '..', '..'))
 OUT = os.path.join(ROOT, 'test', 'fixtures', 'nets')
 sys.path.insert(0, HERE)
-from models import DeepLab, MetricHead, cross_entropy, load_weights, onnx_initializers  # noqa: E402
+from models import DeepLab, MetricHead, cross_entropy, draw_weights, load_weights, onnx_initializers  # noqa: E402
 from mobilenet import build_model  # noqa: E402
 
 NET_CASES = ['small_frozen', 'small_train', 'mnv2_frozen', 'mnv2_train']
@@ -98,20 +98,7 @@ def metric_head_fixture():
     rng = np.random.default_rng(77)
     spec = METRIC_SPEC
     head = MetricHead(spec).double().train()
-    weights = {}
-    for k, v in head.state_dict().items():
-        if k.endswith('num_batches_tracked'):
-            continue
-        if 'running_var' in k:
-            a = rng.uniform(0.5, 2.0, size=v.shape)
-        elif 'running_mean' in k or k.endswith('bias'):
-            a = rng.uniform(-0.3, 0.3, size=v.shape)
-        elif 'bn1.weight' in k:
-            a = rng.uniform(0.5, 1.5, size=v.shape)
-        else:
-            a = rng.standard_normal(v.shape) * np.sqrt(2.0 / v.shape[1])
-        weights[k] = a.astype(np.float32)
-    head.load_state_dict({**head.state_dict(), **{k: torch.tensor(a.astype(np.float64)) for k, a in weights.items()}})
+    weights = draw_weights(head, rng)
     f = torch.tensor(rng.standard_normal((2, spec['inChannels'], 4, 5)).astype(np.float32).astype(np.float64), requires_grad=True)
     G = rng.uniform(-1, 1, size=(2, spec['embedDim'], 4, 5))
     e = head(f)

@@ -41,7 +41,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, '..', '..'))
 OUT = os.path.join(ROOT, 'test', 'fixtures', 'method')
 sys.path.insert(0, HERE)
-from models import DeepLab, MetricHead  # noqa: E402
+from models import DeepLab, MetricHead, draw_weights  # noqa: E402
 
 D64 = torch.float64
 
@@ -141,7 +141,7 @@ def replace_bn(model, rows):
     return model
 
 
-def draw_weights(rng, sd):
+def draw_source_like_weights(rng, sd):
     """Weights like a trained source model: Kaiming-normal convs, a classifier with visible
     class structure, BN statistics and affine parameters away from the init."""
     out = {}
@@ -216,7 +216,7 @@ def iteration_fixture():
     torch.set_num_threads(1)
     for seed in range(100, 200):
         rng = np.random.default_rng(seed)
-        net = draw_weights(rng, DeepLab(SPEC).state_dict())
+        net = draw_source_like_weights(rng, DeepLab(SPEC).state_dict())
         x = rng.standard_normal((N, 3, H, W)).astype(np.float32)
         teacher = load(DeepLab(SPEC).to(D64), net).eval()
         xt = torch.tensor(x.astype(np.float64))
@@ -238,21 +238,8 @@ def iteration_fixture():
     mspec = {'inChannels': feats.shape[1], 'hidden': mc['hidden'], 'embedDim': mc['dim'], 'bn': 'train', 'bnEps': 1e-5, 'bnMomentum': 0.1,
              'prefix': 'metric', 'normEps': 1e-12, 'seed': 1}
     head = MetricHead(mspec).to(D64).train()
-    mw = {}
-    for k, v in head.state_dict().items():
-        if k.endswith('num_batches_tracked'):
-            continue
-        if 'running_var' in k:
-            a = rng.uniform(0.5, 2.0, size=v.shape)
-        elif 'running_mean' in k or k.endswith('bias'):
-            a = rng.uniform(-0.3, 0.3, size=v.shape)
-        elif 'bn1.weight' in k:
-            a = rng.uniform(0.5, 1.5, size=v.shape)
-        else:
-            a = rng.standard_normal(v.shape) * np.sqrt(2.0 / v.shape[1])
-        mw['metric.' + k] = a.astype(np.float32)
+    mw = {'metric.' + k: a for k, a in draw_weights(head, rng).items()}
     proxies = (rng.standard_normal((C, mc['dim'])) * np.sqrt(2.0 / C)).astype(np.float32)
-    head.load_state_dict({**head.state_dict(), **{k[len('metric.'):]: torch.tensor(a.astype(np.float64)) for k, a in mw.items()}})
     loss_fn = ProxyAnchorLoss(num_classes=C, embedding_size=mc['dim'], margin=mc['delta'], alpha=mc['alpha']).to(D64)
     with torch.no_grad():
         loss_fn.proxies.copy_(torch.tensor(proxies.astype(np.float64)))
