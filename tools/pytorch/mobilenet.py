@@ -12,6 +12,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from models import BnModeMixin
+
 STAGES = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]
 LOW_LEVEL_BLOCK = 2
 
@@ -145,7 +147,7 @@ class Decoder(nn.Module):
         return self.sep2(self.sep1(torch.cat([up, low], 1)))
 
 
-class MobileNetV2DeepLab(nn.Module):
+class MobileNetV2DeepLab(BnModeMixin, nn.Module):
     """Returns (logits at stride 4, features = the classifier's input, logits upsampled or None)."""
     def __init__(self, spec):
         super().__init__()
@@ -157,21 +159,6 @@ class MobileNetV2DeepLab(nn.Module):
         setattr(self, spec['headName'], nn.Conv2d(o['decoderChannels'], spec['numClasses'], 1, bias=True))
         self.feature_channels = o['decoderChannels']
         self.set_bn_mode()
-
-    def set_bn_mode(self):
-        """frozen: BN in eval mode and its affine parameters without gradient."""
-        frozen = self.spec['bn'] == 'frozen'
-        for m in self.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.train(not frozen)
-                for p in m.parameters():
-                    p.requires_grad_(not frozen)
-
-    def train(self, mode=True):
-        super().train(mode)
-        if mode:
-            self.set_bn_mode()
-        return self
 
     def forward(self, x):
         f, low = self.encoder(x)

@@ -83,7 +83,25 @@ class ASPPClassifier(nn.Module):
         return out
 
 
-class DeepLab(nn.Module):
+class BnModeMixin:
+    """spec['bn'] == 'frozen': every BN in eval mode with its affine parameters without gradient
+    (DeepLab-v2), also after model.train(); 'train': ordinary train-mode BN."""
+    def set_bn_mode(self):
+        frozen = self.spec['bn'] == 'frozen'
+        for m in self.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.train(not frozen)
+                for p in m.parameters():
+                    p.requires_grad_(not frozen)
+
+    def train(self, mode=True):
+        super().train(mode)
+        if mode:
+            self.set_bn_mode()
+        return self
+
+
+class DeepLab(BnModeMixin, nn.Module):
     def __init__(self, spec):
         super().__init__()
         self.spec = spec
@@ -103,21 +121,6 @@ class DeepLab(nn.Module):
         self.feature_channels = inplanes
         setattr(self, spec['headName'], ASPPClassifier(inplanes, spec['numClasses'], spec['asppDilations']))
         self.set_bn_mode()
-
-    def set_bn_mode(self):
-        """frozen: BN in eval mode and its affine parameters without gradient (DeepLab-v2)."""
-        frozen = self.spec['bn'] == 'frozen'
-        for m in self.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.train(not frozen)
-                for p in m.parameters():
-                    p.requires_grad_(not frozen)
-
-    def train(self, mode=True):
-        super().train(mode)
-        if mode:
-            self.set_bn_mode()
-        return self
 
     def forward(self, x):
         """Returns (logits at feature resolution, features, logits upsampled or None)."""
