@@ -17,7 +17,7 @@ import { resultToJson } from '../eval/results.js';
 import { adaBN } from '../method/baselines/adabn.js';
 import { TentAlgorithm } from '../method/baselines/tent.js';
 import { TargetBatches } from '../method/stvm/target-batches.js';
-import { loadSegModel, saveSegModel, type SegModelFile } from '../model/model-file.js';
+import { loadSegModel, saveSegModel, type AnyModelFile, type SegModelFile } from '../model/model-file.js';
 import { openModelFile } from '../model/model-predictor.js';
 import { exportSegOnnx } from '../model/seg-net.js';
 import { openRunDir } from '../run/run-dir.js';
@@ -69,7 +69,7 @@ export interface BaselineRunResult {
 }
 
 /** The AdaBN-adapted `src` on the config's target images. */
-export async function adabnAdapted(src: SegModelFile, cfg: AdaptConfig, s: AdaBNSettings, threads: number): Promise<SegModelFile> {
+export async function adabnAdapted<M extends AnyModelFile>(src: M, cfg: AdaptConfig, s: AdaBNSettings, threads: number): Promise<M> {
   const target = await targetImages(cfg.target, src.meta.protocol, cfg.target.source === 'synthstreet' ? s.count : undefined);
   return adaBN(src, target, { batch: s.batch, threads });
 }

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../config/schema.js';
 import { startsFromAdabn } from '../method/stvm/bn-mode.js';
-import { loadModelFile, saveSegModel, type AnyModelFile, type SegModelFile } from '../model/model-file.js';
+import { loadModelFile, saveSegModel, type AnyModelFile } from '../model/model-file.js';
 import type { AdaptConfig } from './adapt-config.js';
 import { adabnAdapted } from './baseline-run.js';
 
@@ -35,8 +35,7 @@ export async function adaptationStartModel(source: AnyModelFile, cfg: AdaptConfi
   const t0 = performance.now();
   let model: AnyModelFile;
   try {
-    // (adabnAdapted is typed for the DeepLab; adaBN itself takes any model file)
-    model = await adabnAdapted(source as SegModelFile, cfg, { batch: b.adabnBatch, count: b.adabnImages || cfg.target.count }, cfg.runtime.threads);
+    model = await adabnAdapted(source, cfg, { batch: b.adabnBatch, count: b.adabnImages || cfg.target.count }, cfg.runtime.threads);
   } catch (e) {
     if (/no BatchNorm/.test((e as Error).message)) throw new ConfigError('stvm.bn.mode', `'${b.mode}' needs BatchNorm layers, and this network has none; use 'frozen-source'`);
     throw e;
