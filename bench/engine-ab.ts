@@ -5,64 +5,13 @@
  * each also compares the outputs (loss, finite flag, every updated state tensor).
  *
  *   npm run build && node dist/bench/engine-ab.js A B [pairs=8] [small|r101] [threads=2]
- * A variant is a comma-separated list of knobs (defaults = the engine's current defaults):
- *   guard        in-graph NaN guard (Where per state tensor)        [default off]
- *   noseed       differentiate the cross-entropy node by node        [default: seeded with dLogits]
- *   pool2        MaxPool backward by a second pooling (no forward Indices output)
- *   dw=taps|gather  conv weight-gradient method (autodiff/grads/conv-util.ts) [default gather]
- *   prealloc     timed runs write the state outputs into pre-allocated tensors (fetches given as tensors)
- *   opt:K=V      onnxruntime session option (e.g. opt:enableMemPattern=false)
+ * A variant is a comma-separated list of knobs (bench/engine-variants.ts).
  * e.g. node dist/bench/engine-ab.js guard,noseed,pool2,dw=taps '' 8   (the old defaults against the new)
  */
 import * as ort from 'onnxruntime-node';
-import { convGradTuning, type ConvWeightGradMethod } from '../lib/engine/autodiff/grads/conv-util.js';
-import type { CompiledGraph } from '../lib/engine/compile/index.js';
 import { lowerTrainingBatchNorm } from '../lib/engine/ir/lower-batchnorm.js';
 import { encodeModel } from '../lib/engine/onnx/encode.js';
-import { toOrt } from '../lib/engine/runtime/ort-tensor.js';
-import { sessionOptions } from '../lib/engine/runtime/providers.js';
-import { BENCH_CASES, buildBenchCase, compileBenchStep, type BuiltCase } from './engine-cases.js';
-
-interface Variant { label: string; step: CompiledGraph; b: BuiltCase; opts: ort.InferenceSession.SessionOptions; prealloc: boolean }
-
-function buildVariant(label: string, key: string, threads: number): Variant {
-  const knobs = label.split(',').map((k) => k.trim()).filter((k) => k !== '');
-  const saved = { ...convGradTuning };
-  const opts: Record<string, unknown> = { ...sessionOptions('cpu', threads) };
-  let nanGuard = false, seeded = true, pool2 = false, prealloc = false;
-  for (const k of knobs) {
-    if (k === 'guard') nanGuard = true;
-    else if (k === 'noseed') seeded = false;
-    else if (k === 'pool2') pool2 = true;
-    else if (k === 'prealloc') prealloc = true;
-    else if (k.startsWith('dw=')) convGradTuning.weightGrad = k.slice(3) as ConvWeightGradMethod;
-    else if (k.startsWith('opt:')) {
-      const [name, v] = k.slice(4).split('=') as [string, string];
-      opts[name] = v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v;
-    } else throw new Error(`unknown knob '${k}' (see the header of bench/engine-ab.ts)`);
-  }
-  try {
-    const b = buildBenchCase(BENCH_CASES[key]!);
-    if (pool2) for (const n of b.g.graph.nodes) if (n.op === 'MaxPool' && n.outputs.length > 1) (n.outputs as string[]).length = 1;
-    const step = compileBenchStep(b, { nanGuard, seeded });
-    return { label: label || '(defaults)', step, b, opts: opts as ort.InferenceSession.SessionOptions, prealloc };
-  } finally {
-    Object.assign(convGradTuning, saved);
-  }
-}
-
-function feedsOf(v: Variant): Record<string, ort.Tensor> {
-  const f: Record<string, ort.Tensor> = {};
-  for (const [k, t] of Object.entries({ image: v.b.batch.image, labels: v.b.batch.labels, weights: v.b.batch.weights })) f[k] = toOrt(t);
-  f[v.step.signature.lr!] = toOrt({ dtype: 'float32', shape: [], data: new Float32Array([1e-2]) });
-  for (const [k, t] of v.step.initialState) f[k] = toOrt(t);
-  return f;
-}
-
-function fetchesOf(v: Variant): string[] {
-  const s = v.step.signature;
-  return [s.loss!, s.finite!, ...s.state.map((x) => x.next!)];
-}
+import { buildVariant, feedsOf, fetchesOf } from './engine-variants.js';
 
 const median = (xs: number[]) => { const s = [...xs].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
 

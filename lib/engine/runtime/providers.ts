@@ -24,7 +24,18 @@ export interface ProviderChoice {
   readonly fallbackReason?: string;
 }
 
-/** ORT session options for a provider (nodes the provider lacks run on the CPU provider). */
+/**
+ * ORT session options for a provider (nodes the provider lacks run on the CPU provider).
+ * The memory pattern and the CPU arena are off: for a training step (every activation kept for
+ * the backward pass, then freed op by op) onnxruntime's pattern planner reserves one block far
+ * larger than what is alive at any time, and its arena keeps freed blocks rounded up to powers
+ * of two; without either, tensors come from the system allocator as in PyTorch. Peak RSS of one
+ * DeepLab-v2 ResNet-101 step at 1×3×512×1024, each variant alone in its process
+ * (`node dist/bench/engine-mem.js VARIANT 2 r101 1`): both on 10384 MB, pattern off 6203 MB,
+ * both off 5322 MB (PyTorch: 6109 MB); the small DeepLab at 4×3×180×240: 995 → 692 → 707 MB.
+ * Step time: arena off / on, paired in one process, 1.03 (small DeepLab, loaded machine); see
+ * bench/results/engine-notes.md.
+ */
 export function sessionOptions(provider: ExecutionProvider, threads = 0): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: provider === 'cpu' ? ['cpu'] : [provider, 'cpu'],
@@ -32,6 +43,8 @@ export function sessionOptions(provider: ExecutionProvider, threads = 0): ort.In
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    enableMemPattern: false,
+    enableCpuMemArena: false,
   };
 }
 
