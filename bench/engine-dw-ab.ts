@@ -1,17 +1,21 @@
 /**
  * A/B of the convolution weight-gradient formulations (autodiff/grads/conv-util.ts) on their
- * own: one graph per method that computes dW of EVERY group-1 Conv of the small DeepLab at its
- * real shapes (random X and dY inputs), run alternately in one process; prints the paired
- * median ratio B/A and checks that both give the same dW.
- *   npm run build && node dist/bench/engine-dw-ab.js A B [pairs=16] [small|r101] [threads=2]
- * A and B: the knob dw=taps|gather (as bench/engine-ab.ts). DWPROF=1 adds onnxruntime's
- * kernel time by op type of both graphs.
+ * own: one graph per method that computes dW of EVERY Conv of a network at its real shapes
+ * (random X and dY inputs), run alternately in one process; prints the paired median ratio
+ * B/A and checks that both give the same dW.
+ *   npm run build && node dist/bench/engine-dw-ab.js A B [pairs=16] [small|r101|mnv2] [threads=2]
+ * Networks: the engine bench's small DeepLab and ResNet-101 (group-1 convs only), and mnv2 =
+ * the MobileNetV2 DeepLab of configs/source/synthstreet-mnv2.json at its training batch and crop
+ * (group-1 and depthwise convs). A and B: knobs dw=taps|gather (group 1, as bench/engine-ab.ts)
+ * and dwd=conv|taps (depthwise). DWPROF=1 adds onnxruntime's kernel time by op type of both graphs.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { conv2d, convGradTuning, convWeightGrad, type ConvWeightGradMethod } from '../lib/engine/autodiff/grads/conv-util.js';
+import { conv2d, convGradTuning, convWeightGrad, type ConvWeightGradMethod, type DepthwiseWeightGradMethod } from '../lib/engine/autodiff/grads/conv-util.js';
+import { createDeepLab } from '../lib/engine/models/index.js';
+import { modelSpecOf, validateSourceConfig } from '../lib/train/source-config.js';
 import { GraphBuilder } from '../lib/engine/ir/builder.js';
 import { encodeModel } from '../lib/engine/onnx/encode.js';
 import { sessionOptions } from '../lib/engine/runtime/providers.js';
@@ -21,10 +25,11 @@ function dwGraph(label: string, key: string): { model: Uint8Array; inputs: Map<s
   const saved = { ...convGradTuning };
   for (const k of label.split(',').filter((x) => x !== '')) {
     if (k.startsWith('dw=')) convGradTuning.weightGrad = k.slice(3) as ConvWeightGradMethod;
+    else if (k.startsWith('dwd=')) convGradTuning.depthwiseWeightGrad = k.slice(4) as DepthwiseWeightGradMethod;
     else throw new Error(`unknown knob ${k}`);
   }
   try {
-    const fwd = buildBenchCase(BENCH_CASES[key]!).g;
+    const fwd = key === 'mnv2' ? mnv2Forward() : buildBenchCase(BENCH_CASES[key]!).g;
     const g = new GraphBuilder(`dw_${label}`);
     const inputs = new Map<string, number[]>();
     const outputs: string[] = [];
@@ -38,7 +43,6 @@ function dwGraph(label: string, key: string): { model: Uint8Array; inputs: Map<s
       g.initializer(`w${i}`, { dtype: 'float32', shape: fwd.shape(node.inputs[1]!), data: new Float32Array(fwd.shape(node.inputs[1]!).reduce((a, b) => a * b, 1)) });
       const n = { ...node, inputs: [x, `w${i}`], outputs: [`y${i}`] };
       const p = conv2d(g, n);
-      if (p.depthwise) continue;
       inputs.set(x, xs);
       inputs.set(dy, ys);
       const out = g.op1('Identity', [convWeightGrad(g, p, x, dy)], {}, { outputName: `dw${i}` });
@@ -50,6 +54,13 @@ function dwGraph(label: string, key: string): { model: Uint8Array; inputs: Map<s
   } finally {
     Object.assign(convGradTuning, saved);
   }
+}
+
+/** The MobileNetV2 DeepLab's forward graph at the source training batch and crop. */
+function mnv2Forward(): GraphBuilder {
+  const file = 'configs/source/synthstreet-mnv2.json';
+  const c = validateSourceConfig(JSON.parse(fs.readFileSync(file, 'utf8')), file);
+  return createDeepLab(modelSpecOf(c, 11), c.batch, c.augment.cropHeight, c.augment.cropWidth, 'dw_mnv2').g;
 }
 
 const median = (xs: number[]) => { const s = [...xs].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };

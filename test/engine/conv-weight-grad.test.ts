@@ -1,11 +1,13 @@
 /**
- * The two dW formulations of conv-util.ts ('gather': one im2col Gather + one Gemm, the default;
- * 'taps': one Slice + Gemm per kernel tap) against a direct float64 evaluation of
+ * The dW formulations of conv-util.ts against a direct float64 evaluation of
  *   dW[m,c,i,j] = Σ_{n,y,x} dY[n,m,y,x] · Xpad[n, c, y·s + i·d, x·s + j·d]
- * on geometries with strides, dilations, asymmetric pads and rows/columns no window reads.
+ * (depthwise: m = c, one input channel per filter) on geometries with strides, dilations,
+ * asymmetric pads and rows/columns no window reads. Group 1: 'gather' (one im2col Gather + one
+ * Gemm, the default) and 'taps' (one Slice + Gemm per kernel tap); depthwise: 'conv' (one
+ * grouped Conv with dY as the kernel, the default) and 'taps' (Slice · dY, ReduceSum per tap).
  */
 import assert from 'node:assert/strict';
-import { conv2d, convGradTuning, convWeightGrad, type ConvWeightGradMethod } from '../../lib/engine/autodiff/grads/conv-util.js';
+import { conv2d, convGradTuning, convWeightGrad, type ConvWeightGradMethod, type DepthwiseWeightGradMethod } from '../../lib/engine/autodiff/grads/conv-util.js';
 import { GraphBuilder } from '../../lib/engine/ir/builder.js';
 import { f32 } from '../../lib/engine/ir/tensor.js';
 import { runGraph } from '../../lib/engine/runtime/run-graph.js';
@@ -20,13 +22,23 @@ const GEOS: Geo[] = [
   { x: [2, 2, 8, 9], w: [3, 2, 2, 3], s: [3, 2], d: [1, 1], pads: [0, 1, 2, 0] },
 ];
 
+/** Depthwise geometries (w [C,1,kh,kw], group C); the last two leave rows/columns that no window reads. */
+const DW_GEOS: Geo[] = [
+  { x: [2, 4, 7, 9], w: [4, 1, 3, 3], s: [1, 1], d: [1, 1], pads: [1, 1, 1, 1] },
+  { x: [3, 3, 8, 7], w: [3, 1, 3, 3], s: [2, 2], d: [1, 1], pads: [0, 0, 1, 1] },
+  { x: [2, 5, 9, 10], w: [5, 1, 3, 3], s: [1, 1], d: [2, 3], pads: [2, 3, 2, 3] },
+  { x: [2, 3, 10, 11], w: [3, 1, 3, 3], s: [2, 2], d: [1, 1], pads: [0, 0, 0, 0] },
+  { x: [1, 2, 12, 9], w: [2, 1, 5, 3], s: [3, 2], d: [1, 1], pads: [1, 0, 2, 1] },
+];
+
 const vals = (n: number, k: number) => Array.from({ length: n }, (_, i) => Math.sin(0.37 * i + k) * (1 + (i % 5) / 4));
 
-function direct(geo: Geo, xv: number[], dyv: number[], ho: number, wo: number): number[] {
+function direct(geo: Geo, xv: number[], dyv: number[], ho: number, wo: number, depthwise = false): number[] {
   const [N, C, H, W] = geo.x;
-  const [M, , KH, KW] = geo.w;
-  const out = new Array<number>(M * C * KH * KW).fill(0);
-  for (let m = 0; m < M; m++) for (let c = 0; c < C; c++) for (let i = 0; i < KH; i++) for (let j = 0; j < KW; j++) {
+  const [M, Cg, KH, KW] = geo.w;
+  const out = new Array<number>(M * Cg * KH * KW).fill(0);
+  for (let m = 0; m < M; m++) for (let cg = 0; cg < Cg; cg++) for (let i = 0; i < KH; i++) for (let j = 0; j < KW; j++) {
+    const c = depthwise ? m : cg;
     let acc = 0;
     for (let n = 0; n < N; n++) for (let y = 0; y < ho; y++) for (let x = 0; x < wo; x++) {
       const r = y * geo.s[0] + i * geo.d[0] - geo.pads[0];
@@ -34,7 +46,7 @@ function direct(geo: Geo, xv: number[], dyv: number[], ho: number, wo: number): 
       if (r < 0 || r >= H || q < 0 || q >= W) continue;
       acc += dyv[((n * M + m) * ho + y) * wo + x]! * xv[((n * C + c) * H + r) * W + q]!;
     }
-    out[((m * C + c) * KH + i) * KW + j] = acc;
+    out[((m * Cg + cg) * KH + i) * KW + j] = acc;
   }
   return out;
 }
@@ -67,6 +79,41 @@ describe('conv weight gradient: gather and taps formulations', () => {
         }
       } finally {
         convGradTuning.weightGrad = saved;
+      }
+    });
+  }
+});
+
+describe('conv weight gradient: depthwise conv and taps formulations', () => {
+  for (const method of ['conv', 'taps'] as DepthwiseWeightGradMethod[]) {
+    it(`'${method}' matches a direct float64 evaluation on strided, dilated and padded geometries`, async () => {
+      const saved = convGradTuning.depthwiseWeightGrad;
+      convGradTuning.depthwiseWeightGrad = method;
+      try {
+        for (const [k, geo] of DW_GEOS.entries()) {
+          const g = new GraphBuilder('dw_depthwise');
+          const x = g.input('x', 'float32', geo.x);
+          const w = g.input('w', 'float32', geo.w);
+          const y = g.op1('Conv', [x, w], { strides: geo.s, dilations: geo.d, pads: geo.pads, group: geo.x[1], kernel_shape: [geo.w[2], geo.w[3]] });
+          const [, , ho, wo] = g.shape(y) as [number, number, number, number];
+          const dy = g.input('dy', 'float32', g.shape(y));
+          const node = g.graph.nodes.find((n) => n.op === 'Conv')!;
+          const p = conv2d(g, node);
+          assert.ok(p.depthwise);
+          const dw = convWeightGrad(g, p, x, dy);
+          g.output(dw);
+          const xv = vals(geo.x.reduce((a, b) => a * b, 1), k), dyv = vals(g.shape(y).reduce((a, b) => a * b, 1), 20 + k);
+          const r = await runGraph(g.graph, { x: f32(geo.x, xv), w: f32(geo.w, vals(geo.w.reduce((a, b) => a * b, 1), 3)), dy: f32(g.shape(y), dyv) });
+          assert.deepEqual(r[dw]!.shape, geo.w);
+          const got = Array.from(r[dw]!.data as Float32Array);
+          const want = direct(geo, xv, dyv, ho, wo, true);
+          const scale = Math.max(...want.map(Math.abs));
+          want.forEach((v, i) => assert.ok(Math.abs(got[i]! - v) <= 1e-5 * scale, `geometry ${k} dW[${i}]: ${got[i]} vs ${v}`));
+          // 'conv' forms dW with one Conv besides the forward one
+          if (method === 'conv') assert.equal(g.graph.nodes.filter((n) => n.op === 'Conv').length, 2);
+        }
+      } finally {
+        convGradTuning.depthwiseWeightGrad = saved;
       }
     });
   }

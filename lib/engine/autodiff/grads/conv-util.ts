@@ -12,7 +12,8 @@
  * - dW, "taps": Xp = Pad(Transpose(X,[1,0,2,3])); per kernel tap (i,j)
  *   S = Slice(Xp, start (i·d, j·d), step s) → [C,N·Ho·Wo], T = Gemm(dYᵀ, S, transB) → [M,C];
  *   dW = Reshape(Concat_k T, [M,C,kh,kw]).
- * - depthwise (group == C == M): per tap ReduceSum(Slice(Xp)·dY, [0,2,3]), concatenated.
+ * - dW, depthwise (group == C == M): one grouped Conv of X with dY as the kernel (default), or
+ *   per tap ReduceSum(Slice(Xp)·dY, [0,2,3]), concatenated (DepthwiseWeightGradMethod below).
  */
 import type { GraphBuilder } from '../../ir/builder.js';
 import type { Node } from '../../ir/graph.js';
@@ -122,7 +123,18 @@ function tap(g: GraphBuilder, p: Conv2d, xp: string, i: number, j: number): stri
  * operands 1.47, a batched MatMul per image + ReduceSum over N (no dY transpose) 1.04.
  */
 export type ConvWeightGradMethod = 'taps' | 'gather';
-export const convGradTuning: { weightGrad: ConvWeightGradMethod } = { weightGrad: 'gather' };
+/**
+ * dW of a depthwise convolution (group == C == M; both exact):
+ * - 'conv' (default): ONE grouped Conv in which dY is the kernel. Per channel c,
+ *   dW[c,0,i,j] = Σ_{n,y,x} X[n,c, y·s+i·d − pt, x·s+j·d − pl] · dY[n,c,y,x], i.e. a convolution of
+ *   X (channel-major, [1, C·N, H, W]) with the kernel dY ([C, N, Ho, Wo]), group C, the forward
+ *   stride as its dilation, the forward dilation as its stride, the forward top/left pads and the
+ *   bottom/right pads the last window reads; output [1, C, kh, kw].
+ * - 'taps': per kernel tap one strided Slice of X, a Mul by dY and a ReduceSum over N, H, W
+ *   (three activation-sized passes per tap).
+ */
+export type DepthwiseWeightGradMethod = 'taps' | 'conv';
+export const convGradTuning: { weightGrad: ConvWeightGradMethod; depthwiseWeightGrad: DepthwiseWeightGradMethod } = { weightGrad: 'gather', depthwiseWeightGrad: 'conv' };
 
 /** dW of a 2-D convolution. */
 export function convWeightGrad(g: GraphBuilder, p: Conv2d, x: string, dy: string): string {
@@ -187,6 +199,7 @@ function gatherWeightGrad(g: GraphBuilder, p: Conv2d, x: string, dy: string): st
 }
 
 function depthwiseWeightGrad(g: GraphBuilder, p: Conv2d, x: string, dy: string): string {
+  if (convGradTuning.depthwiseWeightGrad === 'conv') return depthwiseWeightGradConv(g, p, x, dy);
   const xp = padSpatial(g, x, usedPads(p));
   const axes = g.constI64([0, 2, 3]);
   const taps: string[] = [];
@@ -197,4 +210,19 @@ function depthwiseWeightGrad(g: GraphBuilder, p: Conv2d, x: string, dy: string):
   }
   const cat = taps.length === 1 ? taps[0]! : g.op1('Concat', taps, { axis: 3 });
   return reshape(g, cat, [p.c, 1, p.kh, p.kw]);
+}
+
+/** Depthwise dW as one grouped Conv with dY as the kernel (see DepthwiseWeightGradMethod). */
+function depthwiseWeightGradConv(g: GraphBuilder, p: Conv2d, x: string, dy: string): string {
+  const u = usedPads(p);
+  const xr = reshape(g, channelMajor(g, x), [1, p.c * p.n, p.h, p.w]);
+  const k = reshape(g, channelMajor(g, dy), [p.c, p.n, p.ho, p.wo]);
+  const at: Record<string, number | number[]> = { group: p.c };
+  if (p.s[0] !== 1 || p.s[1] !== 1) at['dilations'] = [...p.s];
+  if (p.d[0] !== 1 || p.d[1] !== 1) at['strides'] = [...p.d];
+  if (u.some((v) => v !== 0)) at['pads'] = u;
+  let dw = g.op1('Conv', [xr, k], at); // [1, C, oh, ow], oh >= kh (rows past the last tap when the forward skipped them)
+  const [, , oh, ow] = g.shape(dw) as [number, number, number, number];
+  if (oh !== p.kh || ow !== p.kw) dw = slice(g, dw, [0, 0], [p.kh, p.kw], [2, 3]);
+  return reshape(g, dw, [p.c, 1, p.kh, p.kw]);
 }
