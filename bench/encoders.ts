@@ -1,17 +1,21 @@
 /**
  * `node dist/bench/encoders.js`: the from-scratch and the pretrained encoder side by side
- * (issue 13) on the real CamVid protocols, from the adaptation benchmark's result files:
+ * (issue 13) on the real CamVid protocols and on SynthStreet, from the adaptation benchmark's
+ * result files:
  *
+ *   bench/results/adapt-P0.json + adapt-P0-mnv2.json   (SynthStreet → overcast-photo)
  *   bench/results/adapt-P1.json + adapt-P1-mnv2.json   (SynthStreet → CamVid)
  *   bench/results/adapt-P2.json + adapt-P2-mnv2.json   (CamVid day → dusk)
  *
  * Each pair ran the same rows (source-only, AdaBN, TENT, STvM) with the same target, schedule
- * and seeds; only the source model differs. Writes bench/results/encoders.md and .json. The
- * source models' own figures (validation mIoU on the source side, training wall time) are read
- * from their run folders when those exist on this machine (runs/ is not committed).
+ * and seeds; only the source model differs. Writes bench/results/encoders.md and .json, and
+ * encoders.png (tools/analysis/plot_encoders.py). The source models' own figures (validation
+ * mIoU on the source side, training wall time) are read from their run folders when those
+ * exist on this machine (runs/ is not committed).
  *
  *   node dist/bench/encoders.js [--results bench/results]
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseFlags, runMain } from '../lib/cli/args.js';
@@ -23,6 +27,13 @@ export interface EncoderSide { label: string; results: string; sourceRun: string
 export interface EncoderPair { protocol: string; title: string; sides: [EncoderSide, EncoderSide] }
 
 export const PAIRS: EncoderPair[] = [
+  {
+    protocol: 'P0', title: 'P0 — SynthStreet → overcast-photo (synthetic, held-out style)',
+    sides: [
+      { label: 'from scratch (small DeepLab, ResNet-18-like)', results: 'adapt-P0.json', sourceRun: 'runs/gates/source' },
+      { label: 'pretrained (MobileNetV2 DeepLab-v3+)', results: 'adapt-P0-mnv2.json', sourceRun: 'runs/source-synth-mnv2' },
+    ],
+  },
   {
     protocol: 'P1', title: 'P1 — SynthStreet → CamVid (synthetic → real)',
     sides: [
@@ -66,7 +77,7 @@ function readTable(file: string): Table | null {
 
 export function writeEncodersReport(resultsDir: string): { md: string; json: string } {
   const L: string[] = ['# Encoders: from scratch vs pretrained (issue 13)', ''];
-  L.push('The same adaptation rows on the two real CamVid protocols with two source models: the',
+  L.push('The same adaptation rows on the two real CamVid protocols (and P0) with two source models: the',
     'from-scratch small DeepLab (ResNet-18-like encoder, random init; 0.74 M values) and a',
     'DeepLab-v3+-style model on a MobileNetV2-1.0 encoder initialised from ImageNet-derived weights',
     '(the nsfwjs 4.4.0 Keras MobileNetV2, converted by `node dist/cli/fetch-encoder.js`; 2.19 M',
@@ -74,7 +85,7 @@ export function writeEncodersReport(resultsDir: string): { md: string; json: str
     'iterations of 2 whole 240×180 frames), seeds and row settings are identical; nothing was tuned',
     'for the pretrained encoder. mIoU in %, mean ± sample std over seeds (number of runs in',
     'brackets; source-only and AdaBN are deterministic: one run). Last checkpoint of every run;',
-    'target labels only in the final evaluation.', '');
+    'target labels only in the final evaluation.', '', '![mIoU by method and encoder](encoders.png)', '');
   const out: Record<string, unknown>[] = [];
   for (const pair of PAIRS) {
     const tables = pair.sides.map((s) => readTable(path.join(resultsDir, s.results)));
@@ -131,6 +142,8 @@ async function main(): Promise<void> {
   if (!f) return;
   const w = writeEncodersReport(String(f['results']));
   console.log(`wrote ${w.md} and ${w.json}`);
+  const plot = spawnSync('python3', ['tools/analysis/plot_encoders.py', w.json], { stdio: 'inherit' });
+  if (plot.status !== 0) console.warn('plot skipped (python3/matplotlib unavailable)');
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {

@@ -15,7 +15,7 @@ const tmp = (obj: unknown): string => {
 };
 
 describe('bench: adaptation benchmark configs', () => {
-  for (const p of ['P0', 'P0-foggy', 'P1', 'P2', 'P1-mnv2', 'P2-mnv2']) {
+  for (const p of ['P0', 'P0-foggy', 'P1', 'P2', 'P0-mnv2', 'P1-mnv2', 'P2-mnv2']) {
     it(`configs/bench/adapt-${p}.json loads; the rows of the issue-13 comparison are there`, () => {
       const c = loadBenchConfig(`configs/bench/adapt-${p}.json`);
       const kinds = new Set(c.rows.map((r) => r.kind));
