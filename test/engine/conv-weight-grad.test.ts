@@ -51,70 +51,61 @@ function direct(geo: Geo, xv: number[], dyv: number[], ho: number, wo: number, d
   return out;
 }
 
+/**
+ * Builds Conv(x, w) on `geo` (group C when depthwise), forms dW with the current convGradTuning,
+ * runs it and checks it against `direct`; returns the graph's nodes for structural checks.
+ */
+async function checkDw(geo: Geo, k: number, depthwise: boolean): Promise<readonly { op: string }[]> {
+  const g = new GraphBuilder(depthwise ? 'dw_depthwise' : 'dw');
+  const x = g.input('x', 'float32', geo.x);
+  const w = g.input('w', 'float32', geo.w);
+  const y = g.op1('Conv', [x, w], { strides: geo.s, dilations: geo.d, pads: geo.pads, kernel_shape: [geo.w[2], geo.w[3]], ...(depthwise ? { group: geo.x[1] } : {}) });
+  const [, , ho, wo] = g.shape(y) as [number, number, number, number];
+  const dy = g.input('dy', 'float32', g.shape(y));
+  const p = conv2d(g, g.graph.nodes.find((n) => n.op === 'Conv')!);
+  assert.equal(p.depthwise, depthwise);
+  const dw = convWeightGrad(g, p, x, dy);
+  g.output(dw);
+  const xv = vals(geo.x.reduce((a, b) => a * b, 1), k), dyv = vals(g.shape(y).reduce((a, b) => a * b, 1), (depthwise ? 20 : 10) + k);
+  const r = await runGraph(g.graph, { x: f32(geo.x, xv), w: f32(geo.w, vals(geo.w.reduce((a, b) => a * b, 1), 3)), dy: f32(g.shape(y), dyv) });
+  assert.deepEqual(r[dw]!.shape, geo.w);
+  const got = Array.from(r[dw]!.data as Float32Array);
+  const want = direct(geo, xv, dyv, ho, wo, depthwise);
+  const scale = Math.max(...want.map(Math.abs));
+  want.forEach((v, i) => assert.ok(Math.abs(got[i]! - v) <= 1e-5 * scale, `geometry ${k} dW[${i}]: ${got[i]} vs ${v}`));
+  return g.graph.nodes;
+}
+
+/** Runs `fn` with one convGradTuning knob set, restoring it afterwards. */
+async function withTuning<K extends keyof typeof convGradTuning>(key: K, value: (typeof convGradTuning)[K], fn: () => Promise<void>): Promise<void> {
+  const saved = convGradTuning[key];
+  convGradTuning[key] = value;
+  try {
+    await fn();
+  } finally {
+    convGradTuning[key] = saved;
+  }
+}
+
 describe('conv weight gradient: gather and taps formulations', () => {
   for (const method of ['gather', 'taps'] as ConvWeightGradMethod[]) {
-    it(`'${method}' matches a direct float64 evaluation on strided, dilated and padded geometries`, async () => {
-      const saved = convGradTuning.weightGrad;
-      convGradTuning.weightGrad = method;
-      try {
-        for (const [k, geo] of GEOS.entries()) {
-          const g = new GraphBuilder('dw');
-          const x = g.input('x', 'float32', geo.x);
-          const w = g.input('w', 'float32', geo.w);
-          const y = g.op1('Conv', [x, w], { strides: geo.s, dilations: geo.d, pads: geo.pads, kernel_shape: [geo.w[2], geo.w[3]] });
-          const [, , ho, wo] = g.shape(y) as [number, number, number, number];
-          const dy = g.input('dy', 'float32', g.shape(y));
-          const node = g.graph.nodes.find((n) => n.op === 'Conv')!;
-          const dw = convWeightGrad(g, conv2d(g, node), x, dy);
-          g.output(dw);
-          const nx = geo.x.reduce((a, b) => a * b, 1);
-          const ny = g.shape(y).reduce((a, b) => a * b, 1);
-          const xv = vals(nx, k), dyv = vals(ny, 10 + k);
-          const r = await runGraph(g.graph, { x: f32(geo.x, xv), w: f32(geo.w, vals(geo.w.reduce((a, b) => a * b, 1), 3)), dy: f32(g.shape(y), dyv) });
-          const got = Array.from(r[dw]!.data as Float32Array);
-          const want = direct(geo, xv, dyv, ho, wo);
-          const scale = Math.max(...want.map(Math.abs));
-          want.forEach((v, i) => assert.ok(Math.abs(got[i]! - v) <= 1e-5 * scale, `geometry ${k} dW[${i}]: ${got[i]} vs ${v}`));
-          if (method === 'gather' && geo.w[2] * geo.w[3] > 1) assert.equal(g.graph.nodes.filter((n) => n.op === 'Gemm').length, 1);
-        }
-      } finally {
-        convGradTuning.weightGrad = saved;
+    it(`'${method}' matches a direct float64 evaluation on strided, dilated and padded geometries`, () => withTuning('weightGrad', method, async () => {
+      for (const [k, geo] of GEOS.entries()) {
+        const nodes = await checkDw(geo, k, false);
+        if (method === 'gather' && geo.w[2] * geo.w[3] > 1) assert.equal(nodes.filter((n) => n.op === 'Gemm').length, 1);
       }
-    });
+    }));
   }
 });
 
 describe('conv weight gradient: depthwise conv and taps formulations', () => {
   for (const method of ['conv', 'taps'] as DepthwiseWeightGradMethod[]) {
-    it(`'${method}' matches a direct float64 evaluation on strided, dilated and padded geometries`, async () => {
-      const saved = convGradTuning.depthwiseWeightGrad;
-      convGradTuning.depthwiseWeightGrad = method;
-      try {
-        for (const [k, geo] of DW_GEOS.entries()) {
-          const g = new GraphBuilder('dw_depthwise');
-          const x = g.input('x', 'float32', geo.x);
-          const w = g.input('w', 'float32', geo.w);
-          const y = g.op1('Conv', [x, w], { strides: geo.s, dilations: geo.d, pads: geo.pads, group: geo.x[1], kernel_shape: [geo.w[2], geo.w[3]] });
-          const [, , ho, wo] = g.shape(y) as [number, number, number, number];
-          const dy = g.input('dy', 'float32', g.shape(y));
-          const node = g.graph.nodes.find((n) => n.op === 'Conv')!;
-          const p = conv2d(g, node);
-          assert.ok(p.depthwise);
-          const dw = convWeightGrad(g, p, x, dy);
-          g.output(dw);
-          const xv = vals(geo.x.reduce((a, b) => a * b, 1), k), dyv = vals(g.shape(y).reduce((a, b) => a * b, 1), 20 + k);
-          const r = await runGraph(g.graph, { x: f32(geo.x, xv), w: f32(geo.w, vals(geo.w.reduce((a, b) => a * b, 1), 3)), dy: f32(g.shape(y), dyv) });
-          assert.deepEqual(r[dw]!.shape, geo.w);
-          const got = Array.from(r[dw]!.data as Float32Array);
-          const want = direct(geo, xv, dyv, ho, wo, true);
-          const scale = Math.max(...want.map(Math.abs));
-          want.forEach((v, i) => assert.ok(Math.abs(got[i]! - v) <= 1e-5 * scale, `geometry ${k} dW[${i}]: ${got[i]} vs ${v}`));
-          // 'conv' forms dW with one Conv besides the forward one
-          if (method === 'conv') assert.equal(g.graph.nodes.filter((n) => n.op === 'Conv').length, 2);
-        }
-      } finally {
-        convGradTuning.depthwiseWeightGrad = saved;
+    it(`'${method}' matches a direct float64 evaluation on strided, dilated and padded geometries`, () => withTuning('depthwiseWeightGrad', method, async () => {
+      for (const [k, geo] of DW_GEOS.entries()) {
+        const nodes = await checkDw(geo, k, true);
+        // 'conv' forms dW with one Conv besides the forward one
+        if (method === 'conv') assert.equal(nodes.filter((n) => n.op === 'Conv').length, 2);
       }
-    });
+    }));
   }
 });

@@ -6,10 +6,7 @@ mIoU mean ± std per method, with the source-only and oracle levels as lines.
 import json
 import sys
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from figures import plt, save_beside
 
 
 def main(path):
@@ -30,10 +27,7 @@ def main(path):
     ax.set_xlabel("mIoU (%) on the target evaluation split, mean ± std over seeds")
     ax.set_title(f"{d['protocol']}: adaptation benchmark", fontsize=9)
     ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
-    out = path[:-5] + ".png"
-    fig.savefig(out)
-    print("wrote", out)
+    save_beside(fig, path)
 
 
 if __name__ == "__main__":

@@ -6,10 +6,7 @@ method's mIoU (mean ± std over seeds) with the from-scratch and the pretrained 
 import json
 import sys
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from figures import plt, save_beside
 
 
 def main(path):
@@ -28,10 +25,7 @@ def main(path):
         ax.set_ylabel("target mIoU (%)", fontsize=8)
         ax.set_title(p["protocol"], fontsize=9)
         ax.legend(fontsize=7)
-    fig.tight_layout()
-    out = path[:-5] + ".png"
-    fig.savefig(out)
-    print("wrote", out)
+    save_beside(fig, path)
 
 
 if __name__ == "__main__":
