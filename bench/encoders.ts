@@ -122,7 +122,7 @@ export function writeEncodersReport(resultsDir: string): { md: string; json: str
     L.push('Commands:', '');
     for (const [i, s] of pair.sides.entries()) L.push(`- ${s.label}: \`npm run bench:adapt -- --config ${tables[i]?.config ?? '(not run)'}\``);
     L.push('');
-    out.push({ protocol: pair.protocol, sides: pair.sides.map((s, i) => ({ label: s.label, results: s.results, source_model: tables[i]?.settings.source_model ?? null, source_run: sourceRunInfo(s.sourceRun) })), rows: rowsOut });
+    out.push({ protocol: pair.protocol, sides: pair.sides.map((s, i) => ({ label: s.label, results: s.results, source_model: tables[i]?.settings.source_model ?? null, source_run: src[i]!.info })), rows: rowsOut });
   }
   fs.mkdirSync(resultsDir, { recursive: true });
   const json = path.join(resultsDir, 'encoders.json');

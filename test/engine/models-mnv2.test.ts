@@ -22,13 +22,11 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { backward } from '../../lib/engine/autodiff/backward.js';
-import { softmaxCrossEntropy } from '../../lib/engine/losses/cross-entropy.js';
 import {
   countValues, createDeepLab, makeDivisible, mobileNetV2DeepLabSpec, mobileNetV2Plan, smallDeepLabSpec, validateDeepLabSpec,
 } from '../../lib/engine/models/index.js';
-import { runGraph } from '../../lib/engine/runtime/run-graph.js';
 import { buildCase, netCase, summary, summaryError, type Summary } from '../../bench/nets/net-case.js';
+import { assertInitialWeights, runNetCase } from './net-fixture-run.js';
 
 interface NetFixture {
   case: string; spec: unknown; batch: number[]; param_sums: Record<string, number>;
@@ -47,29 +45,11 @@ describe('MobileNetV2 DeepLab: loss and every parameter gradient vs PyTorch floa
       const c = netCase(name);
       assert.deepEqual(c.spec, fx.spec, 'the case changed since the fixture was written: rerun python3 tools/pytorch/net_fixtures.py --only mnv2');
       const { g, model, batch } = buildCase(c);
-      for (const p of model.params.all) {
-        const d = g.graph.initializers.get(p.name)!.data as Float32Array;
-        let s = 0;
-        for (const v of d) s += v;
-        assert.ok(Math.abs(s - fx.param_sums[p.name]!) <= 1e-6 * Math.max(1, Math.abs(fx.param_sums[p.name]!)) + 1e-3, `${p.name}: initial weights differ from the fixture's (sum ${s} vs ${fx.param_sums[p.name]})`);
-      }
+      assertInitialWeights(g, model, fx.param_sums);
       assert.deepEqual(Object.keys(fx.param_sums), model.params.all.map((p) => p.name), 'parameter names and order = the PyTorch state dict');
-      const labels = g.input('labels', 'int64', batch.labels.shape);
-      const weights = g.input('weights', 'float32', batch.weights.shape);
-      const ce = softmaxCrossEntropy(g, model.logitsFull!, labels, { weights });
-      const grads = backward(g, model.logitsFull!, model.params.trainable, { seed: ce.dLogits });
-      const fetch = [ce.loss, model.logits, model.features];
-      for (const p of model.params.trainable) {
-        const gn = grads.get(p);
-        assert.ok(gn !== undefined, `no gradient for ${p}`);
-        fetch.push(gn);
-      }
-      for (const u of model.bnUpdates) fetch.push(u.newMean, u.newVar);
-      for (const f of fetch) g.output(f);
-      const out = await runGraph(g.graph, { image: batch.image, labels: batch.labels, weights: batch.weights });
-      const val = (n: string) => out[n]!.data as Float32Array;
+      const { val, loss: lossName, grads } = await runNetCase(g, model, batch);
 
-      const loss = val(ce.loss)[0]!;
+      const loss = val(lossName)[0]!;
       assert.deepEqual(Object.keys(fx.grads).sort(), [...model.params.trainable].sort());
       const zero = new Set(fx.conditioning.zero_grads);
       const maxNorm = Math.max(...model.params.trainable.map((p) => summary(val(grads.get(p)!)).l2));

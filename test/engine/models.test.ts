@@ -14,10 +14,10 @@ import fs from 'node:fs';
 import { backward } from '../../lib/engine/autodiff/backward.js';
 import { GraphBuilder } from '../../lib/engine/ir/builder.js';
 import { tensor } from '../../lib/engine/ir/tensor.js';
-import { softmaxCrossEntropy } from '../../lib/engine/losses/cross-entropy.js';
 import { buildMetricHead, metricHeadSpec, type MetricHeadSpec } from '../../lib/engine/models/index.js';
 import { runGraph } from '../../lib/engine/runtime/run-graph.js';
 import { buildCase, netCase, summary, summaryError, type Summary } from '../../bench/nets/net-case.js';
+import { assertInitialWeights, runNetCase } from './net-fixture-run.js';
 
 interface NetFixture {
   case: string; spec: unknown; batch: number[]; param_sums: Record<string, number>;
@@ -37,28 +37,10 @@ describe('whole network: small DeepLab loss and every parameter gradient vs PyTo
       assert.deepEqual(c.spec, fx.spec, 'the case changed since the fixture was written: rerun tools/pytorch/net_fixtures.py');
       const { g, model, batch } = buildCase(c, { foldFrozenBn: fold });
       if (fold) assert.ok(!g.graph.nodes.some((n) => n.op === 'BatchNormalization'), 'folded graph still has BN nodes');
-      for (const p of model.params.all) {
-        const d = g.graph.initializers.get(p.name)!.data as Float32Array;
-        let s = 0;
-        for (const v of d) s += v;
-        assert.ok(Math.abs(s - fx.param_sums[p.name]!) <= 1e-6 * Math.max(1, Math.abs(fx.param_sums[p.name]!)) + 1e-3, `${p.name}: initial weights differ from the fixture's (sum ${s} vs ${fx.param_sums[p.name]})`);
-      }
-      const labels = g.input('labels', 'int64', batch.labels.shape);
-      const weights = g.input('weights', 'float32', batch.weights.shape);
-      const ce = softmaxCrossEntropy(g, model.logitsFull!, labels, { weights });
-      const grads = backward(g, model.logitsFull!, model.params.trainable, { seed: ce.dLogits });
-      const fetch = [ce.loss, model.logits, model.features];
-      for (const p of model.params.trainable) {
-        const gn = grads.get(p);
-        assert.ok(gn !== undefined, `no gradient for ${p}`);
-        fetch.push(gn);
-      }
-      for (const u of model.bnUpdates) fetch.push(u.newMean, u.newVar);
-      for (const f of fetch) g.output(f);
-      const out = await runGraph(g.graph, { image: batch.image, labels: batch.labels, weights: batch.weights });
-      const val = (n: string) => out[n]!.data as Float32Array;
+      assertInitialWeights(g, model, fx.param_sums);
+      const { val, loss: lossName, grads } = await runNetCase(g, model, batch);
 
-      const loss = val(ce.loss)[0]!;
+      const loss = val(lossName)[0]!;
       assert.ok(Math.abs(loss - fx.loss) <= TOL * Math.abs(fx.loss), `loss ${loss} vs PyTorch ${fx.loss}`);
       const errs: [string, number][] = [
         ['logits', summaryError(summary(val(model.logits)), fx.logits)],
