@@ -4,12 +4,19 @@
  *   guard        in-graph NaN guard (Where per state tensor)        [default off]
  *   noseed       differentiate the cross-entropy node by node        [default: seeded with dLogits]
  *   pool2        MaxPool backward by a second pooling (no forward Indices output)
- *   dw=taps|gather  conv weight-gradient method (autodiff/grads/conv-util.ts) [default gather]
+ *   dw=taps|gather|gather-pad  conv weight-gradient method (autodiff/grads/conv-util.ts) [default gather]
+ *   dx=flip|convT  stride-1 conv input-gradient method [default flip]
+ *   dwconvc=C      dW as one Conv with dY as the kernel for convs with at most C input channels [default 4]
+ *   flip=slice|matmul  how 'flip' reverses the kernel [default matmul]
+ *   relu=where|mul Relu backward form (autodiff/grads/relu_grad.ts) [default mul]
+ *   keepid       keep the Identity that renames each committed state value to 'next/<x>'
  *   prealloc     timed runs write the state outputs into pre-allocated tensors (fetches given as tensors)
  *   opt:K=V      onnxruntime session option (e.g. opt:enableMemPattern=false)
  */
 import * as ort from 'onnxruntime-node';
-import { convGradTuning, type ConvWeightGradMethod } from '../lib/engine/autodiff/grads/conv-util.js';
+import { convGradTuning, type ConvInputGradMethod, type ConvWeightGradMethod } from '../lib/engine/autodiff/grads/conv-util.js';
+import { identityTuning } from '../lib/engine/compile/elide-identity.js';
+import { reluGradTuning } from '../lib/engine/autodiff/grads/relu_grad.js';
 import type { CompiledGraph } from '../lib/engine/compile/index.js';
 import { toOrt } from '../lib/engine/runtime/ort-tensor.js';
 import { sessionOptions } from '../lib/engine/runtime/providers.js';
@@ -20,6 +27,8 @@ export interface Variant { label: string; step: CompiledGraph; b: BuiltCase; opt
 export function buildVariant(label: string, key: string, threads: number): Variant {
   const knobs = label.split(',').map((k) => k.trim()).filter((k) => k !== '');
   const saved = { ...convGradTuning };
+  const savedRelu = { ...reluGradTuning };
+  const savedId = { ...identityTuning };
   const opts: Record<string, unknown> = { ...sessionOptions('cpu', threads) };
   let nanGuard = false, seeded = true, pool2 = false, prealloc = false;
   for (const k of knobs) {
@@ -27,7 +36,12 @@ export function buildVariant(label: string, key: string, threads: number): Varia
     else if (k === 'noseed') seeded = false;
     else if (k === 'pool2') pool2 = true;
     else if (k === 'prealloc') prealloc = true;
+    else if (k === 'keepid') identityTuning.elide = false;
     else if (k.startsWith('dw=')) convGradTuning.weightGrad = k.slice(3) as ConvWeightGradMethod;
+    else if (k.startsWith('dx=')) convGradTuning.inputGrad = k.slice(3) as ConvInputGradMethod;
+    else if (k.startsWith('dwconvc=')) convGradTuning.convWeightGradMaxC = Number(k.slice(8));
+    else if (k.startsWith('flip=')) convGradTuning.flip = k.slice(5) as 'slice' | 'matmul';
+    else if (k.startsWith('relu=')) reluGradTuning.method = k.slice(5) as 'where' | 'mul' | 'sign';
     else if (k.startsWith('opt:')) {
       const [name, v] = k.slice(4).split('=') as [string, string];
       opts[name] = v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v;
@@ -40,6 +54,8 @@ export function buildVariant(label: string, key: string, threads: number): Varia
     return { label: label || '(defaults)', step, b, opts: opts as ort.InferenceSession.SessionOptions, prealloc };
   } finally {
     Object.assign(convGradTuning, saved);
+    Object.assign(reluGradTuning, savedRelu);
+    Object.assign(identityTuning, savedId);
   }
 }
 

@@ -139,6 +139,40 @@ describe('compileTrainStep', () => {
     assert.deepEqual(Array.from(r[nextName('rm')]!.data as Float32Array), before);
   });
 
+  it('without the guard, each committed value is written under next/<x> by the node that computes it (no renaming Identity), and the forward graph is untouched', async () => {
+    const build = () => {
+      const g = new GraphBuilder('bn_like');
+      const x = g.input('x', 'float32', [3, 4]);
+      const w = g.initializer('w', f32([4], [1, -1, 2, 0.5]));
+      const rm = g.initializer('rm', f32([4], [0, 0, 0, 0]));
+      const rmNext = g.op1('Add', [g.op1('Mul', [rm, g.constF32(0.9)]), g.op1('Mul', [g.op1('ReduceSum', [x, g.constI64([0])], { keepdims: 0 }), g.constF32(0.1 / 3)])]);
+      const loss = g.op1('ReduceSum', [g.op1('Mul', [g.op1('Mul', [x, w]), w])], { keepdims: 0 });
+      return { g, rmNext, loss };
+    };
+    const { g, rmNext, loss } = build();
+    const fwdNodes = g.graph.nodes.map((n) => JSON.stringify({ i: n.inputs, o: n.outputs }));
+    const spec = (guard: boolean): TrainStepSpec => ({ loss, groups: [{ params: ['w'] }], optimizer: sgd, buffers: [{ name: 'rm', from: rmNext }], nanGuard: guard });
+    const step = compileTrainStep(g, spec(false));
+    assert.deepEqual(g.graph.nodes.map((n) => JSON.stringify({ i: n.inputs, o: n.outputs })), fwdNodes, 'forward nodes renamed');
+    assert.ok(g.graph.values.has(rmNext));
+    const outs = new Set(step.signature.state.map((x) => x.next!));
+    const renaming = step.graph.nodes.filter((n) => n.op === 'Identity' && outs.has(n.outputs[0]!));
+    assert.deepEqual(renaming.map((n) => n.outputs[0]), [], 'Identity nodes copying a computed value');
+    for (const o of outs) assert.ok(step.graph.nodes.some((n) => n.outputs.includes(o)) || step.graph.inputs.some((i) => i.name === o), `nothing produces ${o}`);
+    // same values as the guarded graph (which commits through Where), over two steps
+    const guarded = compileTrainStep(build().g, spec(true));
+    const st = [new Map(step.initialState), new Map(guarded.initialState)];
+    for (let t = 0; t < 2; t++) {
+      const data = { x: f32([3, 4], Array.from({ length: 12 }, (_, i) => Math.cos(i + t))) };
+      const [a, b] = [await runOnce(step, st[0]!, data, 0.1), await runOnce(guarded, st[1]!, data, 0.1)];
+      for (const s of step.signature.state) {
+        assert.deepEqual(Array.from(a[s.next!]!.data as Float32Array), Array.from(b[s.next!]!.data as Float32Array), `step ${t} ${s.name}`);
+        st[0]!.set(s.name, a[s.next!]!);
+        st[1]!.set(s.name, b[s.next!]!);
+      }
+    }
+  });
+
   it('train-mode BatchNormalization: running statistics are buffers updated with PyTorch semantics', async function () {
     if (gradRule('BatchNormalization') === undefined) this.skip();
     const [N, C, H, W] = [2, 3, 2, 2];

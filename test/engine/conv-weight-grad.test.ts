@@ -2,13 +2,16 @@
  * The dW formulations of conv-util.ts against a direct float64 evaluation of
  *   dW[m,c,i,j] = Σ_{n,y,x} dY[n,m,y,x] · Xpad[n, c, y·s + i·d, x·s + j·d]
  * (depthwise: m = c, one input channel per filter) on geometries with strides, dilations,
- * asymmetric pads and rows/columns no window reads. Group 1: 'gather' (one im2col Gather + one
- * Gemm, the default) and 'taps' (one Slice + Gemm per kernel tap); depthwise: 'conv' (one
+ * asymmetric pads, rows/columns no window reads and kernel taps that read only padding. Group 1:
+ * 'gather' (one im2col Gather + one Gemm, the default), 'gather-pad' (the same over a spatially
+ * padded copy), 'conv' (one Conv with dY as the kernel, the default for C ≤ 4) and 'taps' (one
+ * Slice + Gemm per kernel tap); depthwise: 'conv' (one
  * grouped Conv with dY as the kernel, the default) and 'taps' (Slice · dY, ReduceSum per tap).
  */
 import assert from 'node:assert/strict';
 import { conv2d, convGradTuning, convWeightGrad, type ConvWeightGradMethod, type DepthwiseWeightGradMethod } from '../../lib/engine/autodiff/grads/conv-util.js';
 import { GraphBuilder } from '../../lib/engine/ir/builder.js';
+import type { Graph } from '../../lib/engine/ir/graph.js';
 import { f32 } from '../../lib/engine/ir/tensor.js';
 import { runGraph } from '../../lib/engine/runtime/run-graph.js';
 
@@ -20,7 +23,12 @@ const GEOS: Geo[] = [
   { x: [1, 2, 9, 10], w: [3, 2, 3, 3], s: [1, 1], d: [2, 3], pads: [2, 3, 2, 3] },
   { x: [2, 3, 11, 10], w: [4, 3, 7, 7], s: [2, 2], d: [1, 1], pads: [3, 3, 3, 3] },
   { x: [2, 2, 8, 9], w: [3, 2, 2, 3], s: [3, 2], d: [1, 1], pads: [0, 1, 2, 0] },
+  // dilation above the height: the taps of the first and last kernel rows read only padding (dead)
+  { x: [2, 6, 5, 7], w: [3, 6, 3, 3], s: [1, 1], d: [6, 4], pads: [6, 4, 6, 4] },
+  { x: [1, 8, 6, 5], w: [4, 8, 3, 3], s: [1, 1], d: [1, 1], pads: [1, 1, 1, 1] },
 ];
+/** Index of the GEOS entry with dead taps, and its live taps (the middle kernel row). */
+const DEAD = 5;
 
 /** Depthwise geometries (w [C,1,kh,kw], group C); the last two leave rows/columns that no window reads. */
 const DW_GEOS: Geo[] = [
@@ -53,9 +61,9 @@ function direct(geo: Geo, xv: number[], dyv: number[], ho: number, wo: number, d
 
 /**
  * Builds Conv(x, w) on `geo` (group C when depthwise), forms dW with the current convGradTuning,
- * runs it and checks it against `direct`; returns the graph's nodes for structural checks.
+ * runs it and checks it against `direct`; returns the graph for structural checks.
  */
-async function checkDw(geo: Geo, k: number, depthwise: boolean): Promise<readonly { op: string }[]> {
+async function checkDw(geo: Geo, k: number, depthwise: boolean): Promise<Graph> {
   const g = new GraphBuilder(depthwise ? 'dw_depthwise' : 'dw');
   const x = g.input('x', 'float32', geo.x);
   const w = g.input('w', 'float32', geo.w);
@@ -73,7 +81,7 @@ async function checkDw(geo: Geo, k: number, depthwise: boolean): Promise<readonl
   const want = direct(geo, xv, dyv, ho, wo, depthwise);
   const scale = Math.max(...want.map(Math.abs));
   want.forEach((v, i) => assert.ok(Math.abs(got[i]! - v) <= 1e-5 * scale, `geometry ${k} dW[${i}]: ${got[i]} vs ${v}`));
-  return g.graph.nodes;
+  return g.graph;
 }
 
 /** Runs `fn` with one convGradTuning knob set, restoring it afterwards. */
@@ -87,22 +95,39 @@ async function withTuning<K extends keyof typeof convGradTuning>(key: K, value: 
   }
 }
 
-describe('conv weight gradient: gather and taps formulations', () => {
-  for (const method of ['gather', 'taps'] as ConvWeightGradMethod[]) {
-    it(`'${method}' matches a direct float64 evaluation on strided, dilated and padded geometries`, () => withTuning('weightGrad', method, async () => {
+describe('conv weight gradient: gather, gather-pad, conv and taps formulations', () => {
+  for (const method of ['gather', 'gather-pad', 'conv', 'taps'] as ConvWeightGradMethod[]) {
+    it(`'${method}' matches a direct float64 evaluation on strided, dilated and padded geometries`, () => withTuning('convWeightGradMaxC', 0, () => withTuning('weightGrad', method, async () => {
       for (const [k, geo] of GEOS.entries()) {
-        const nodes = await checkDw(geo, k, false);
-        if (method === 'gather' && geo.w[2] * geo.w[3] > 1) assert.equal(nodes.filter((n) => n.op === 'Gemm').length, 1);
+        const { nodes } = await checkDw(geo, k, false);
+        const k2 = geo.w[2] * geo.w[3];
+        if (method.startsWith('gather') && k2 > 1) assert.equal(nodes.filter((n) => n.op === 'Gemm').length, 1);
+        if (method === 'conv' && k2 > 1) assert.equal(nodes.filter((n) => n.op === 'Conv').length, 2);
       }
-    }));
+    })));
   }
+
+  it("'gather' leaves dead taps out of the im2col: 3 of 9 taps gathered when the dilation exceeds the height", () => withTuning('convWeightGradMaxC', 0, async () => {
+    const graph = await checkDw(GEOS[DEAD]!, DEAD, false);
+    const gathers = graph.nodes.filter((n) => n.op === 'Gather');
+    assert.equal(gathers.length, 2, 'the im2col Gather and the Gather that puts the live taps in place');
+    assert.deepEqual(graph.values.get(gathers[0]!.inputs[1]!)?.shape, [2 * 5 * 7, 3]);
+  }));
+
+  it('by default a convolution with at most 4 input channels forms dW by one Conv, a wider one by the Gather', async () => {
+    const first = (await checkDw(GEOS[0]!, 0, false)).nodes; // C = 3
+    assert.equal(first.filter((n) => n.op === 'Conv').length, 2);
+    assert.equal(first.filter((n) => n.op === 'Gather').length, 0);
+    const wide = (await checkDw(GEOS[6]!, 6, false)).nodes; // C = 8
+    assert.equal(wide.filter((n) => n.op === 'Gather').length, 1);
+  });
 });
 
 describe('conv weight gradient: depthwise conv and taps formulations', () => {
   for (const method of ['conv', 'taps'] as DepthwiseWeightGradMethod[]) {
     it(`'${method}' matches a direct float64 evaluation on strided, dilated and padded geometries`, () => withTuning('depthwiseWeightGrad', method, async () => {
       for (const [k, geo] of DW_GEOS.entries()) {
-        const nodes = await checkDw(geo, k, true);
+        const { nodes } = await checkDw(geo, k, true);
         // 'conv' forms dW with one Conv besides the forward one
         if (method === 'conv') assert.equal(nodes.filter((n) => n.op === 'Conv').length, 2);
       }

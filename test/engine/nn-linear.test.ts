@@ -81,10 +81,11 @@ describe('linear layers: shapes, errors and backward structure', () => {
   });
 
   it('no dX is emitted when the input needs no gradient (first layer)', () => {
-    const { g } = convNet([2, 3, 8, 8], [4, 3, 3, 3], { strides: [2, 2], pads: [1, 1, 1, 1] }, ['w']);
+    // 8 input channels: dW by the im2col Gather + Gemm (conv-util.ts 'gather'; 3 would take the Conv form)
+    const { g } = convNet([2, 8, 8, 8], [4, 8, 3, 3], { strides: [2, 2], pads: [1, 1, 1, 1] }, ['w']);
     assert.equal(count(g.graph, 'Conv'), 1);
     assert.equal(count(g.graph, 'ConvTranspose'), 0);
-    assert.equal(count(g.graph, 'Gemm'), 1); // dW: one im2col Gemm (conv-util.ts 'gather')
+    assert.equal(count(g.graph, 'Gemm'), 1);
     assert.equal(count(g.graph, 'Gather'), 1);
   });
 

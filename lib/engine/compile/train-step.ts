@@ -25,6 +25,7 @@ import { makeEmitter } from '../optim/make-emitter.js';
 import { ConfigError } from '../optim/config.js';
 import { clipGradients } from './clip.js';
 import { cloneBuilder, exposeOutput, promoteToInput } from './clone-graph.js';
+import { elideRenamingIdentities } from './elide-identity.js';
 import { commit, finiteFlag } from './finite-guard.js';
 import type { CompiledGraph, StateSlot } from './signature.js';
 import { resolveSpec, type TrainStepSpec } from './spec.js';
@@ -97,6 +98,7 @@ export function compileTrainStep(forward: GraphBuilder, spec: TrainStepSpec): Co
       g.output(name);
     }
   }
+  elideRenamingIdentities(g.graph, new Set(slots.map((x) => x.next!)));
   return {
     graph: g.graph,
     signature: {
