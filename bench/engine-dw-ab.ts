@@ -6,7 +6,8 @@
  *   npm run build && node dist/bench/engine-dw-ab.js A B [pairs=16] [small|r101|mnv2] [threads=2]
  * Networks: the engine bench's small DeepLab and ResNet-101 (group-1 convs only), and mnv2 =
  * the MobileNetV2 DeepLab of configs/source/synthstreet-mnv2.json at its training batch and crop
- * (group-1 and depthwise convs). A and B: knobs dw=taps|gather (group 1, as bench/engine-ab.ts)
+ * (group-1 and depthwise convs). A and B: knobs dw=taps|gather|gather-pad|conv (group 1, as
+ * bench/engine-ab.ts), dwconvc=C (with 'gather': convs with at most C input channels use 'conv')
  * and dwd=conv|taps (depthwise). DWPROF=1 adds onnxruntime's kernel time by op type of both graphs.
  */
 import fs from 'node:fs';
@@ -26,6 +27,7 @@ function dwGraph(label: string, key: string): { model: Uint8Array; inputs: Map<s
   for (const k of label.split(',').filter((x) => x !== '')) {
     if (k.startsWith('dw=')) convGradTuning.weightGrad = k.slice(3) as ConvWeightGradMethod;
     else if (k.startsWith('dwd=')) convGradTuning.depthwiseWeightGrad = k.slice(4) as DepthwiseWeightGradMethod;
+    else if (k.startsWith('dwconvc=')) convGradTuning.convWeightGradMaxC = Number(k.slice(8));
     else throw new Error(`unknown knob ${k}`);
   }
   try {
