@@ -19,7 +19,8 @@ export interface Profile { runs: number; totalKernelMs: number; wallMs?: number;
 
 interface Ev { cat: string; name: string; ts: number; dur: number; args?: { op_name?: string } }
 
-export async function profileStep(step: CompiledGraph, data: Record<string, TensorData>, threads: number, runs = 3, model?: Uint8Array): Promise<Profile> {
+/** `model`: encoded bytes to run instead of the step's own graph (e.g. a rewritten one); `top`: how many nodes to list. */
+export async function profileStep(step: CompiledGraph, data: Record<string, TensorData>, threads: number, runs = 3, model?: Uint8Array, top = 15): Promise<Profile> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engine-prof-'));
   const opts = { ...sessionOptions('cpu', threads), enableProfiling: true, profileFilePrefix: path.join(dir, 'step') };
   const wall: number[] = [];
@@ -66,6 +67,6 @@ export async function profileStep(step: CompiledGraph, data: Record<string, Tens
     totalKernelMs: total / 1000 / n,
     wallMs: wall.reduce((x, y) => x + y, 0) / wall.length,
     byOp: [...byOp].map(([op, v]) => ({ op, ms: v.us / 1000 / n, share: v.us / total, count: v.count / n })).sort((a, b) => b.ms - a.ms),
-    topNodes: [...byNode].map(([node, v]) => ({ node, op: v.op, ms: v.us / 1000 / n })).sort((a, b) => b.ms - a.ms).slice(0, Number(process.env.PROF_TOP ?? 15)),
+    topNodes: [...byNode].map(([node, v]) => ({ node, op: v.op, ms: v.us / 1000 / n })).sort((a, b) => b.ms - a.ms).slice(0, top),
   };
 }
