@@ -26,9 +26,9 @@ export const BENCH_CASES: Record<string, BenchCase> = {
 
 export interface BuiltCase { g: GraphBuilder; model: SegModel; batch: Batch; loss: string; logits: string; dLogits: string }
 
-export function buildBenchCase(c: BenchCase): BuiltCase {
+export function buildBenchCase(c: BenchCase, opts: { foldFrozenBn?: boolean } = {}): BuiltCase {
   const [n, h, w] = c.batch;
-  const { g, model } = createDeepLab(c.spec, n, h, w, 'bench');
+  const { g, model } = createDeepLab(c.spec, n, h, w, 'bench', opts);
   const batch = makeBatch({ name: 'bench', spec: c.spec, batch: c.batch, dataSeed: 99, perturbBn: false });
   const labels = g.input('labels', 'int64', batch.labels.shape);
   const weights = g.input('weights', 'float32', batch.weights.shape);

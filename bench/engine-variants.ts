@@ -9,6 +9,7 @@
  *   dwconvc=C      dW as one Conv with dY as the kernel for convs with at most C input channels [default 4]
  *   flip=slice|matmul  how 'flip' reverses the kernel [default matmul]
  *   relu=where|mul Relu backward form (autodiff/grads/relu_grad.ts) [default mul]
+ *   foldbn       frozen BN folded into the convolutions (models/layers.ts foldFrozenBn)
  *   keepid       keep the Identity that renames each committed state value to 'next/<x>'
  *   prealloc     timed runs write the state outputs into pre-allocated tensors (fetches given as tensors)
  *   opt:K=V      onnxruntime session option (e.g. opt:enableMemPattern=false)
@@ -30,13 +31,14 @@ export function buildVariant(label: string, key: string, threads: number): Varia
   const savedRelu = { ...reluGradTuning };
   const savedId = { ...identityTuning };
   const opts: Record<string, unknown> = { ...sessionOptions('cpu', threads) };
-  let nanGuard = false, seeded = true, pool2 = false, prealloc = false;
+  let nanGuard = false, seeded = true, pool2 = false, prealloc = false, foldFrozenBn = false;
   for (const k of knobs) {
     if (k === 'guard') nanGuard = true;
     else if (k === 'noseed') seeded = false;
     else if (k === 'pool2') pool2 = true;
     else if (k === 'prealloc') prealloc = true;
     else if (k === 'keepid') identityTuning.elide = false;
+    else if (k === 'foldbn') foldFrozenBn = true;
     else if (k.startsWith('dw=')) convGradTuning.weightGrad = k.slice(3) as ConvWeightGradMethod;
     else if (k.startsWith('dx=')) convGradTuning.inputGrad = k.slice(3) as ConvInputGradMethod;
     else if (k.startsWith('dwconvc=')) convGradTuning.convWeightGradMaxC = Number(k.slice(8));
@@ -48,7 +50,7 @@ export function buildVariant(label: string, key: string, threads: number): Varia
     } else throw new Error(`unknown knob '${k}' (see the header of bench/engine-ab.ts)`);
   }
   try {
-    const b = buildBenchCase(BENCH_CASES[key]!);
+    const b = buildBenchCase(BENCH_CASES[key]!, { foldFrozenBn });
     if (pool2) for (const n of b.g.graph.nodes) if (n.op === 'MaxPool' && n.outputs.length > 1) (n.outputs as string[]).length = 1;
     const step = compileBenchStep(b, { nanGuard, seeded });
     return { label: label || '(defaults)', step, b, opts: opts as ort.InferenceSession.SessionOptions, prealloc };
