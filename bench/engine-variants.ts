@@ -13,6 +13,7 @@
  *   keepid       keep the Identity that renames each committed state value to 'next/<x>'
  *   prealloc     timed runs write the state outputs into pre-allocated tensors (fetches given as tensors)
  *   opt:K=V      onnxruntime session option (e.g. opt:enableMemPattern=false)
+ *   cfg:K=V      onnxruntime session config entry (e.g. cfg:session.set_denormal_as_zero=1)
  */
 import * as ort from 'onnxruntime-node';
 import { convGradTuning, type ConvInputGradMethod, type ConvWeightGradMethod } from '../lib/engine/autodiff/grads/conv-util.js';
@@ -47,6 +48,13 @@ export function buildVariant(label: string, key: string, threads: number): Varia
     else if (k.startsWith('opt:')) {
       const [name, v] = k.slice(4).split('=') as [string, string];
       opts[name] = v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v;
+    } else if (k.startsWith('cfg:')) {
+      // a session config entry (SessionOptions.extra), e.g. cfg:session.set_denormal_as_zero=1
+      const [name, v] = k.slice(4).split('=') as [string, string];
+      const parts = name.split('.');
+      let o = ((opts['extra'] ??= {}) as Record<string, unknown>);
+      for (const part of parts.slice(0, -1)) o = ((o[part] ??= {}) as Record<string, unknown>);
+      o[parts[parts.length - 1]!] = v;
     } else throw new Error(`unknown knob '${k}' (see the header of bench/engine-ab.ts)`);
   }
   try {
