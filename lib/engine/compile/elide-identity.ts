@@ -18,20 +18,19 @@ export function elideRenamingIdentities(graph: Graph, outputNames: ReadonlySet<s
   if (!identityTuning.elide) return 0;
   const graphOutputs = new Set(graph.outputs.map((o) => o.name));
   const producer = new Map<string, number>();
-  const renames = new Map<string, { from: string; at: number }[]>();
+  const renames = new Map<string, number[]>(); // value → the renaming Identity nodes reading it
   for (const [i, n] of graph.nodes.entries()) {
     for (const o of n.outputs) producer.set(o, i);
     if (n.op === 'Identity' && outputNames.has(n.outputs[0]!)) {
-      const from = n.inputs[0]!;
-      renames.set(from, [...(renames.get(from) ?? []), { from, at: i }]);
+      renames.set(n.inputs[0]!, [...(renames.get(n.inputs[0]!) ?? []), i]);
     }
   }
   const rename = new Map<string, string>();
   const drop = new Set<number>();
   for (const [from, ids] of renames) {
     if (ids.length !== 1 || !producer.has(from) || graphOutputs.has(from)) continue;
-    rename.set(from, graph.nodes[ids[0]!.at]!.outputs[0]!);
-    drop.add(ids[0]!.at);
+    rename.set(from, graph.nodes[ids[0]!]!.outputs[0]!);
+    drop.add(ids[0]!);
   }
   if (rename.size === 0) return 0;
   const map = (v: string) => rename.get(v) ?? v;

@@ -252,35 +252,34 @@ export function liveTaps(p: Conv2d): number[] {
   return taps;
 }
 
-/** One index constant per (graph, geometry): the blocks of a network share theirs. */
-const indexCache = new WeakMap<GraphBuilder, Map<string, string>>();
+/**
+ * Values built once per graph and key, shared by every convolution that asks again: the im2col
+ * index constants (the blocks of a network share their geometry) and the channel-last copy of an
+ * input (the ASPP branches read the same X).
+ */
+const graphMemo = new WeakMap<GraphBuilder, Map<string, string>>();
 
-function cachedIndex(g: GraphBuilder, key: string, shape: number[], make: () => Int32Array): string {
-  const cache = indexCache.get(g) ?? new Map<string, string>();
-  indexCache.set(g, cache);
-  let idx = cache.get(key);
-  if (idx === undefined || !g.has(idx)) {
-    idx = g.constant({ dtype: 'int32', shape, data: make() }, 'im2col_idx');
-    cache.set(key, idx);
-  }
-  return idx;
+function memoized(g: GraphBuilder, key: string, make: () => string): string {
+  const cache = graphMemo.get(g) ?? new Map<string, string>();
+  graphMemo.set(g, cache);
+  const hit = cache.get(key);
+  if (hit !== undefined && g.has(hit)) return hit;
+  const v = make();
+  cache.set(key, v);
+  return v;
 }
 
-/** Channel-last rows of each input, per graph: convolutions reading the same X (ASPP branches) share them. */
-const rowsCache = new WeakMap<GraphBuilder, Map<string, string>>();
+function cachedIndex(g: GraphBuilder, key: string, shape: number[], make: () => Int32Array): string {
+  return memoized(g, `idx|${key}`, () => g.constant({ dtype: 'int32', shape, data: make() }, 'im2col_idx'));
+}
 
 /** X [N, C, H, W] as rows [N·H·W, C], plus one zero row at the end when `zeroRow`. */
 function channelLastRows(g: GraphBuilder, x: string, zeroRow: boolean): string {
-  const cache = rowsCache.get(g) ?? new Map<string, string>();
-  rowsCache.set(g, cache);
-  const key = `${x}|${zeroRow}`;
-  const hit = cache.get(key);
-  if (hit !== undefined && g.has(hit)) return hit;
-  const [n, c, h, w] = g.shape(x) as [number, number, number, number];
-  const rows0 = reshape(g, transpose(g, x, [0, 2, 3, 1]), [n * h * w, c]);
-  const rows = zeroRow ? g.op1('Pad', [rows0, g.constI64([0, 0, 1, 0])]) : rows0;
-  cache.set(key, rows);
-  return rows;
+  return memoized(g, `rows|${x}|${zeroRow}`, () => {
+    const [n, c, h, w] = g.shape(x) as [number, number, number, number];
+    const rows = reshape(g, transpose(g, x, [0, 2, 3, 1]), [n * h * w, c]);
+    return zeroRow ? g.op1('Pad', [rows, g.constI64([0, 0, 1, 0])]) : rows;
+  });
 }
 
 function gatherWeightGrad(g: GraphBuilder, p: Conv2d, x: string, dy: string): string {
@@ -343,29 +342,27 @@ function depthwiseWeightGrad(g: GraphBuilder, p: Conv2d, x: string, dy: string):
  * first layer: im2col rows of C floats are short).
  */
 function convWeightGradByConv(g: GraphBuilder, p: Conv2d, x: string, dy: string): string {
+  return transpose(g, dyKernelConv(g, p, channelMajor(g, x), channelMajor(g, dy), {}), [1, 0, 2, 3]);
+}
+
+/**
+ * Conv(input, kernel = dY) with the forward stride as dilation, the forward dilation as stride,
+ * the forward top/left pads and the bottom/right pads the last window reads; the output's
+ * spatial size is cut to [kh, kw] (it has rows past the last tap when the forward skipped them).
+ */
+function dyKernelConv(g: GraphBuilder, p: Conv2d, input: string, kernel: string, at: Record<string, number | number[]>): string {
   const u = usedPads(p);
-  const k = channelMajor(g, dy);
-  const at: Record<string, number | number[]> = {};
   if (p.s[0] !== 1 || p.s[1] !== 1) at['dilations'] = [...p.s];
   if (p.d[0] !== 1 || p.d[1] !== 1) at['strides'] = [...p.d];
   if (u.some((v) => v !== 0)) at['pads'] = u;
-  let dw = g.op1('Conv', [channelMajor(g, x), k], at); // [C, M, oh, ow], oh >= kh
+  const dw = g.op1('Conv', [input, kernel], at);
   const [, , oh, ow] = g.shape(dw) as [number, number, number, number];
-  if (oh !== p.kh || ow !== p.kw) dw = slice(g, dw, [0, 0], [p.kh, p.kw], [2, 3]);
-  return transpose(g, dw, [1, 0, 2, 3]);
+  return oh !== p.kh || ow !== p.kw ? slice(g, dw, [0, 0], [p.kh, p.kw], [2, 3]) : dw;
 }
 
 /** Depthwise dW as one grouped Conv with dY as the kernel (see DepthwiseWeightGradMethod). */
 function depthwiseWeightGradConv(g: GraphBuilder, p: Conv2d, x: string, dy: string): string {
-  const u = usedPads(p);
   const xr = reshape(g, channelMajor(g, x), [1, p.c * p.n, p.h, p.w]);
   const k = reshape(g, channelMajor(g, dy), [p.c, p.n, p.ho, p.wo]);
-  const at: Record<string, number | number[]> = { group: p.c };
-  if (p.s[0] !== 1 || p.s[1] !== 1) at['dilations'] = [...p.s];
-  if (p.d[0] !== 1 || p.d[1] !== 1) at['strides'] = [...p.d];
-  if (u.some((v) => v !== 0)) at['pads'] = u;
-  let dw = g.op1('Conv', [xr, k], at); // [1, C, oh, ow], oh >= kh (rows past the last tap when the forward skipped them)
-  const [, , oh, ow] = g.shape(dw) as [number, number, number, number];
-  if (oh !== p.kh || ow !== p.kw) dw = slice(g, dw, [0, 0], [p.kh, p.kw], [2, 3]);
-  return reshape(g, dw, [p.c, 1, p.kh, p.kw]);
+  return reshape(g, dyKernelConv(g, p, xr, k, { group: p.c }), [p.c, 1, p.kh, p.kw]); // [1, C, kh, kw]
 }
