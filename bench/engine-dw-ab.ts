@@ -14,22 +14,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { conv2d, convGradTuning, convWeightGrad, type ConvWeightGradMethod, type DepthwiseWeightGradMethod } from '../lib/engine/autodiff/grads/conv-util.js';
+import { conv2d, convWeightGrad } from '../lib/engine/autodiff/grads/conv-util.js';
 import { createDeepLab } from '../lib/engine/models/index.js';
 import { modelSpecOf, validateSourceConfig } from '../lib/train/source-config.js';
 import { GraphBuilder } from '../lib/engine/ir/builder.js';
 import { encodeModel } from '../lib/engine/onnx/encode.js';
 import { sessionOptions } from '../lib/engine/runtime/providers.js';
 import { BENCH_CASES, buildBenchCase } from './engine-cases.js';
+import { applyGradKnob, saveTuning } from './engine-variants.js';
 
 function dwGraph(label: string, key: string): { model: Uint8Array; inputs: Map<string, number[]>; outputs: string[] } {
-  const saved = { ...convGradTuning };
-  for (const k of label.split(',').filter((x) => x !== '')) {
-    if (k.startsWith('dw=')) convGradTuning.weightGrad = k.slice(3) as ConvWeightGradMethod;
-    else if (k.startsWith('dwd=')) convGradTuning.depthwiseWeightGrad = k.slice(4) as DepthwiseWeightGradMethod;
-    else if (k.startsWith('dwconvc=')) convGradTuning.convWeightGradMaxC = Number(k.slice(8));
-    else throw new Error(`unknown knob ${k}`);
-  }
+  const restore = saveTuning();
+  for (const k of label.split(',').filter((x) => x !== '')) if (!applyGradKnob(k)) throw new Error(`unknown knob ${k}`);
   try {
     const fwd = key === 'mnv2' ? mnv2Forward() : buildBenchCase(BENCH_CASES[key]!).g;
     const g = new GraphBuilder(`dw_${label}`);
@@ -54,7 +50,7 @@ function dwGraph(label: string, key: string): { model: Uint8Array; inputs: Map<s
     }
     return { model: encodeModel(g.graph), inputs, outputs };
   } finally {
-    Object.assign(convGradTuning, saved);
+    restore();
   }
 }
 
